@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Buffered event output: one large write(2) per batch instead of one per event, no
+ * allocation per event. A reader that goes away (EPIPE) ends the run quietly. */
+#ifndef IOTRACE_OUTBUF_H
+#define IOTRACE_OUTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct outbuf {
+	int fd;
+	int err; /* first write error (-errno); later writes are dropped */
+	size_t len;
+	char data[64 * 1024];
+};
+
+void outbuf_init(struct outbuf *o, int fd);
+int outbuf_flush(struct outbuf *o);
+void out_bytes(struct outbuf *o, const char *s, size_t n);
+void out_str(struct outbuf *o, const char *s);
+void out_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_u64(struct outbuf *o, uint64_t v);
+/* Fixed-point: v / 10^decimals with exactly `decimals` digits, e.g. (1234567, 6) -> 1.234567 */
+void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals);
+/* Pad with spaces to width (after the text written since mark), left or right aligned. */
+size_t out_mark(const struct outbuf *o);
+void out_pad(struct outbuf *o, size_t mark, int width);
+
+/* Escaped strings (escape.h), src up to len bytes or a NUL. */
+void out_text(struct outbuf *o, const char *src, size_t len);
+void out_json_string(struct outbuf *o, const char *src, size_t len); /* with quotes */
+void out_csv_field(struct outbuf *o, const char *src, size_t len);
+
+#endif
