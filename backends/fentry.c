@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* fentry/fexit: BPF trampolines on a function's entry and return. Needs the function in BTF
+ * (the module's own BTF for module functions) and a kernel that allows tracing programs
+ * (lockdown can forbid them). */
+#include "backend.h"
+#include "targets.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+
+static int fentry_available(struct kfacts *kf, const struct probe_candidate *c, char *target,
+			    size_t target_size, char *reason, size_t reason_size)
+{
+	bool present = false;
+	int err;
+
+	/* the kernel-wide reasons first: they are the ones the user can act on */
+	err = targets_need_feature(kf, KFEATURE_BTF_VMLINUX, reason, reason_size);
+	if (!err)
+		err = targets_need_feature(kf, KFEATURE_FENTRY, reason, reason_size);
+	if (err)
+		return err;
+	err = targets_resolve_function(kf, c, target, target_size, reason, reason_size);
+	if (err)
+		return err;
+	if (c->module && (kf->ops->module_btf(kf, c->module, &present) || !present)) {
+		snprintf(reason, reason_size, "module %s has no BTF (fentry needs it; kprobes do not)",
+			 c->module);
+		return -ENOENT;
+	}
+	err = kf->ops->btf_func(kf, c->module, target, &present, NULL, 0);
+	if (err || !present) {
+		snprintf(reason, reason_size, "%s not in %s BTF", target, c->module ? c->module : "kernel");
+		return -ENOENT;
+	}
+	return targets_check_func_proto(kf, c, target, reason, reason_size);
+}
+
+static int fentry_prepare(struct bpf_program *prog, struct bpf_program *ret,
+			  const struct probe_candidate *c, const char *target)
+{
+	int err = bpf_program__set_attach_target(prog, 0, target);
+
+	if (!err && ret)
+		err = bpf_program__set_attach_target(ret, 0, target);
+	return err;
+}
+
+static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
+			 const struct probe_candidate *c, const char *target,
+			 struct bpf_link *links[2])
+{
+	links[0] = bpf_program__attach_trace(prog);
+	if (!links[0])
+		return errno ? -errno : -EINVAL;
+	if (!ret)
+		return 0;
+	links[1] = bpf_program__attach_trace(ret);
+	return links[1] ? 0 : (errno ? -errno : -EINVAL);
+}
+
+const struct backend backend_fentry = {
+	.family = FAMILY_FENTRY,
+	.available = fentry_available,
+	.prepare = fentry_prepare,
+	.attach = fentry_attach,
+};

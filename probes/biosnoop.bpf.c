@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* biosnoop: one event per completed block request. Each life-cycle step (created, inserted,
+ * issued, done) has several programs, one per attach kind and kernel signature; the engine
+ * loads only the ones it chose for this kernel. Requests are keyed by their address where the
+ * program sees the struct request, and by (dev, sector) on classic tracepoints, which only see
+ * the record; the engine never mixes the two (see tools/biosnoop.c's variants). */
+#include "kernel.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "biosnoop.h"
+
+const volatile __u32 filter_tgid;         /* 0 = any */
+const volatile bool filter_cgroup;      /* cgroup_filter[0] holds the cgroup */
+const volatile __u32 filter_dev;          /* 0 = any disk */
+const volatile __u64 filter_sector_start; /* partition range on filter_dev; end 0 = whole disk */
+const volatile __u64 filter_sector_end;
+const volatile __u64 min_lat_ns;
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct inflight_key {
+	u64 a; /* request address, or dev on classic tracepoints */
+	u64 b; /* 0, or sector on classic tracepoints */
+};
+
+struct inflight {
+	u64 queued_ns;
+	u64 issue_ns;
+	u64 sector;
+	u32 bytes;
+	u32 pid;
+	u32 flags;
+	char comm[BIOSNOOP_COMM_LEN];
+	char rwbs[BIOSNOOP_RWBS_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIOSNOOP_MAX_INFLIGHT);
+	__type(key, struct inflight_key);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 * 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BIOSNOOP_COUNTER_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} cgroup_filter SEC(".maps");
+
+static __always_inline void count(u32 which)
+{
+	u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+/* Owner filters apply in the context of the submitting task. */
+static __always_inline bool task_wanted(void)
+{
+	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
+		return false;
+	if (filter_cgroup && !bpf_current_task_under_cgroup(&cgroup_filter, 0))
+		return false;
+	return true;
+}
+
+static __always_inline bool disk_wanted(u32 dev, u64 sector)
+{
+	if (!filter_dev)
+		return true;
+	if (dev != filter_dev)
+		return false;
+	return !filter_sector_end || (sector >= filter_sector_start && sector < filter_sector_end);
+}
+
+/* ---- reading a struct request (CO-RE) ---- */
+
+static __always_inline u32 rq_dev(struct request *rq)
+{
+	struct gendisk *disk;
+
+	if (bpf_core_field_exists(((struct request___with_rq_disk *)0)->rq_disk))
+		disk = BPF_CORE_READ((struct request___with_rq_disk *)rq, rq_disk);
+	else
+		disk = BPF_CORE_READ(rq, q, disk);
+	if (!disk)
+		return 0;
+	return ((u32)BPF_CORE_READ(disk, major) << 20) | (u32)BPF_CORE_READ(disk, first_minor);
+}
+
+/* The request's op and flags as blktrace's rwbs string (kernel/trace/blktrace.c). Flag bit
+ * numbers changed across kernels; CO-RE relocates the enum values. */
+enum req_op___iot {
+	REQ_OP_READ___iot = 0,
+	REQ_OP_WRITE___iot = 1,
+	REQ_OP_FLUSH___iot = 2,
+	REQ_OP_DISCARD___iot = 3,
+	REQ_OP_SECURE_ERASE___iot = 5,
+	REQ_OP_WRITE_ZEROES___iot = 9,
+	REQ_OP_ZONE_APPEND___iot = 13,
+};
+
+enum req_flag_bits {
+	__REQ_SYNC,
+	__REQ_META,
+	__REQ_FUA,
+	__REQ_PREFLUSH,
+	__REQ_RAHEAD,
+};
+
+static __always_inline u32 req_flag(u32 bit_value)
+{
+	return 1u << bit_value;
+}
+
+/* Letters are shifted into a register and stored once: with rwbs[i++] on a stack buffer,
+ * clang computes the address as "fp | i" (it knows the alignment), and the verifier rejects
+ * bitwise operations on pointers. At most 7 letters, so the 8th byte stays NUL. */
+static __always_inline void rwbs_put(u64 *letters, int *at, char c)
+{
+	*letters |= (u64)(unsigned char)c << (*at * 8);
+	*at += 1;
+}
+
+/* Built in a register and stored whole: indexing the stack with a running count makes
+ * clang emit pointer arithmetic the verifier rejects. At most 7 letters, so the string
+ * always ends in NUL. */
+#define RWBS_PUT(acc, shift, ch)                                                                   \
+	do {                                                                                       \
+		(acc) |= (u64)(ch) << (shift);                                                     \
+		(shift) += 8;                                                                      \
+	} while (0)
+
+static __always_inline void rq_rwbs(struct request *rq, char *rwbs)
+{
+	u32 opf = BPF_CORE_READ(rq, cmd_flags);
+	u32 op = opf & 0xff;
+	u64 acc = 0;
+	u32 shift = 0;
+
+	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)))
+		RWBS_PUT(acc, shift, 'F');
+	if (op == REQ_OP_WRITE___iot || op == REQ_OP_ZONE_APPEND___iot || op == REQ_OP_WRITE_ZEROES___iot) {
+		RWBS_PUT(acc, shift, 'W');
+	} else if (op == REQ_OP_DISCARD___iot) {
+		RWBS_PUT(acc, shift, 'D');
+	} else if (op == REQ_OP_SECURE_ERASE___iot) {
+		RWBS_PUT(acc, shift, 'D');
+		RWBS_PUT(acc, shift, 'E');
+	} else if (op == REQ_OP_FLUSH___iot) {
+		RWBS_PUT(acc, shift, 'F');
+	} else if (op == REQ_OP_READ___iot) {
+		RWBS_PUT(acc, shift, 'R');
+	} else {
+		RWBS_PUT(acc, shift, 'N');
+	}
+	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_FUA)))
+		RWBS_PUT(acc, shift, 'F');
+	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_RAHEAD)))
+		RWBS_PUT(acc, shift, 'A');
+	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC)))
+		RWBS_PUT(acc, shift, 'S');
+	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_META)))
+		RWBS_PUT(acc, shift, 'M');
+	__builtin_memcpy(rwbs, &acc, sizeof(acc));
+}
+
+/* ---- the life-cycle steps, shared by every attach kind ---- */
+
+static __always_inline void owner_init(struct inflight *v, u64 queued_ns, u32 flags)
+{
+	__builtin_memset(v, 0, sizeof(*v));
+	v->queued_ns = queued_ns;
+	v->pid = bpf_get_current_pid_tgid() >> 32;
+	v->flags = flags;
+	bpf_get_current_comm(v->comm, sizeof(v->comm));
+}
+
+static __always_inline void track_new(struct inflight_key *key, u64 queued_ns, u32 flags)
+{
+	struct inflight v;
+
+	owner_init(&v, queued_ns, flags);
+	if (bpf_map_update_elem(&inflight, key, &v, BPF_ANY))
+		count(BIOSNOOP_LOST_INFLIGHT);
+}
+
+/* Created (block_io_start, blk_account_io_start): the submitting task owns it. */
+static __always_inline int on_created(struct inflight_key *key, u32 dev, u64 sector)
+{
+	if (!disk_wanted(dev, sector) || !task_wanted())
+		return 0;
+	track_new(key, bpf_ktime_get_ns(), 0);
+	return 0;
+}
+
+/* Inserted into a scheduler queue: the owner when no creation probe exists (old kernels
+ * without kprobes/fentry); otherwise only a queue time if creation was not seen. */
+static __always_inline int on_inserted(struct inflight_key *key, u32 dev, u64 sector)
+{
+	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
+
+	if (v) {
+		if (!v->queued_ns)
+			v->queued_ns = bpf_ktime_get_ns();
+		return 0;
+	}
+	return on_created(key, dev, sector);
+}
+
+static __always_inline void record_issue(struct inflight *v, u64 sector, u32 bytes,
+					 const char *rwbs_src, struct request *rq)
+{
+	v->issue_ns = bpf_ktime_get_ns();
+	v->sector = sector;
+	v->bytes = bytes;
+	if (rq)
+		rq_rwbs(rq, v->rwbs);
+	else
+		bpf_probe_read_kernel_str(v->rwbs, sizeof(v->rwbs), rwbs_src);
+}
+
+/* Issued to the driver: device time starts. Sector, size and type are final here (merges
+ * are done) and may be gone by completion, so they are recorded now. A request whose
+ * creation no probe saw gets its owner here. */
+static __always_inline int on_issued(struct inflight_key *key, u32 dev, u64 sector, u32 bytes,
+				     const char *rwbs_src, struct request *rq)
+{
+	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct inflight fresh;
+
+	if (v) {
+		record_issue(v, sector, bytes, rwbs_src, rq);
+		return 0;
+	}
+	if (!disk_wanted(dev, sector) || !task_wanted())
+		return 0;
+	owner_init(&fresh, 0, BIOSNOOP_EV_OWNER_AT_ISSUE);
+	record_issue(&fresh, sector, bytes, rwbs_src, rq);
+	if (bpf_map_update_elem(&inflight, key, &fresh, BPF_ANY))
+		count(BIOSNOOP_LOST_INFLIGHT);
+	return 0;
+}
+
+static __always_inline int on_done(struct inflight_key *key, u32 dev)
+{
+	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct biosnoop_event *e;
+	u64 now, lat;
+	u64 avail;
+
+	if (!v)
+		return 0;
+	if (!v->issue_ns) {
+		count(BIOSNOOP_DONE_UNSEEN);
+		bpf_map_delete_elem(&inflight, key);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	lat = now - v->issue_ns;
+	if (lat < min_lat_ns) {
+		bpf_map_delete_elem(&inflight, key);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(BIOSNOOP_LOST_RINGBUF);
+		bpf_map_delete_elem(&inflight, key);
+		return 0;
+	}
+	e->ts_ns = now;
+	e->lat_ns = lat;
+	e->queue_ns = v->queued_ns && v->queued_ns < v->issue_ns ? v->issue_ns - v->queued_ns : 0;
+	e->sector = v->sector;
+	e->bytes = v->bytes;
+	e->dev = dev;
+	e->pid = v->pid;
+	e->flags = v->flags;
+	__builtin_memcpy(e->comm, v->comm, sizeof(e->comm));
+	__builtin_memcpy(e->rwbs, v->rwbs, sizeof(e->rwbs));
+	bpf_map_delete_elem(&inflight, key);
+	/* Wake the reader only once a batch has accumulated; it also polls on a timer. */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(e, avail + sizeof(*e) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+								 : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/* ---- request-address keyed entry points ---- */
+
+static __always_inline int rq_created(struct request *rq)
+{
+	struct inflight_key key = { (u64)rq, 0 };
+
+	return on_created(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
+}
+
+static __always_inline int rq_inserted(struct request *rq)
+{
+	struct inflight_key key = { (u64)rq, 0 };
+
+	return on_inserted(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
+}
+
+static __always_inline int rq_issued(struct request *rq)
+{
+	struct inflight_key key = { (u64)rq, 0 };
+
+	return on_issued(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector),
+			 BPF_CORE_READ(rq, __data_len), 0, rq);
+}
+
+static __always_inline int rq_done(struct request *rq)
+{
+	struct inflight_key key = { (u64)rq, 0 };
+
+	return on_done(&key, rq_dev(rq));
+}
+
+#define RAW_ARG(ctx, n) ((struct request *)((struct bpf_raw_tracepoint_args *)(ctx))->args[n])
+
+/* created */
+SEC("tp_btf/block_io_start")
+int BPF_PROG(tp_btf_io_start, struct request *rq) { return rq_created(rq); }
+SEC("raw_tp/block_io_start")
+int raw_tp_io_start(void *ctx) { return rq_created(RAW_ARG(ctx, 0)); }
+SEC("fentry/blk_account_io_start")
+int BPF_PROG(fentry_acct_start, struct request *rq) { return rq_created(rq); }
+SEC("kprobe/blk_account_io_start")
+int BPF_KPROBE(kprobe_acct_start, struct request *rq) { return rq_created(rq); }
+
+/* inserted: the tracepoint lost its request_queue argument in 5.11 (and 5.10.137) */
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(tp_btf_rq_insert, struct request *rq) { return rq_inserted(rq); }
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(tp_btf_rq_insert_q, struct request_queue *q, struct request *rq) { return rq_inserted(rq); }
+SEC("raw_tp/block_rq_insert")
+int raw_tp_rq_insert(void *ctx) { return rq_inserted(RAW_ARG(ctx, 0)); }
+SEC("raw_tp/block_rq_insert")
+int raw_tp_rq_insert_q(void *ctx) { return rq_inserted(RAW_ARG(ctx, 1)); }
+
+/* issued */
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq); }
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(tp_btf_rq_issue_q, struct request_queue *q, struct request *rq) { return rq_issued(rq); }
+SEC("raw_tp/block_rq_issue")
+int raw_tp_rq_issue(void *ctx) { return rq_issued(RAW_ARG(ctx, 0)); }
+SEC("raw_tp/block_rq_issue")
+int raw_tp_rq_issue_q(void *ctx) { return rq_issued(RAW_ARG(ctx, 1)); }
+SEC("fentry/blk_mq_start_request")
+int BPF_PROG(fentry_start_request, struct request *rq) { return rq_issued(rq); }
+SEC("kprobe/blk_mq_start_request")
+int BPF_KPROBE(kprobe_start_request, struct request *rq) { return rq_issued(rq); }
+
+/* done */
+SEC("tp_btf/block_io_done")
+int BPF_PROG(tp_btf_io_done, struct request *rq) { return rq_done(rq); }
+SEC("raw_tp/block_io_done")
+int raw_tp_io_done(void *ctx) { return rq_done(RAW_ARG(ctx, 0)); }
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(tp_btf_rq_complete, struct request *rq) { return rq_done(rq); }
+SEC("raw_tp/block_rq_complete")
+int raw_tp_rq_complete(void *ctx) { return rq_done(RAW_ARG(ctx, 0)); }
+SEC("fentry/blk_account_io_done")
+int BPF_PROG(fentry_acct_done, struct request *rq) { return rq_done(rq); }
+SEC("kprobe/blk_account_io_done")
+int BPF_KPROBE(kprobe_acct_done, struct request *rq) { return rq_done(rq); }
+
+/* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */
+
+static __always_inline void tp_key(struct inflight_key *key, u32 dev, u64 sector)
+{
+	key->a = dev;
+	key->b = sector;
+}
+
+static __always_inline int tp_rq_created(struct trace_event_raw_block_rq *ctx)
+{
+	struct inflight_key key;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+	u64 sector = BPF_CORE_READ(ctx, sector);
+
+	tp_key(&key, dev, sector);
+	return on_created(&key, dev, sector);
+}
+
+SEC("tracepoint/block/block_io_start")
+int tp_io_start(struct trace_event_raw_block_rq *ctx) { return tp_rq_created(ctx); }
+
+SEC("tracepoint/block/block_rq_insert")
+int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
+{
+	struct inflight_key key;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+	u64 sector = BPF_CORE_READ(ctx, sector);
+
+	tp_key(&key, dev, sector);
+	return on_inserted(&key, dev, sector);
+}
+
+SEC("tracepoint/block/block_rq_issue")
+int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
+{
+	struct inflight_key key;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+	u64 sector = BPF_CORE_READ(ctx, sector);
+
+	tp_key(&key, dev, sector);
+	return on_issued(&key, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs, 0);
+}
+
+SEC("tracepoint/block/block_io_done")
+int tp_io_done(struct trace_event_raw_block_rq *ctx)
+{
+	struct inflight_key key;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+
+	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
+	return on_done(&key, dev);
+}
+
+SEC("tracepoint/block/block_rq_complete")
+int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+{
+	struct inflight_key key;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+
+	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
+	return on_done(&key, dev);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared between biosnoop.bpf.c and tools/biosnoop.c. */
+#ifndef IOTRACE_BIOSNOOP_H
+#define IOTRACE_BIOSNOOP_H
+
+#define BIOSNOOP_COMM_LEN 16
+#define BIOSNOOP_RWBS_LEN 8
+
+/* One completed request. Times are CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns). */
+struct biosnoop_event {
+	unsigned long long ts_ns;    /* completion */
+	unsigned long long lat_ns;   /* issue to the device -> completion */
+	unsigned long long queue_ns; /* created/inserted -> issue; 0 when not seen */
+	unsigned long long sector;   /* first sector, relative to the whole disk */
+	unsigned int bytes;
+	unsigned int dev; /* kernel dev_t of the whole disk: major << 20 | minor */
+	unsigned int pid; /* process (tgid) that submitted the request */
+	unsigned int flags; /* BIOSNOOP_EV_* */
+	char comm[BIOSNOOP_COMM_LEN];
+	char rwbs[BIOSNOOP_RWBS_LEN]; /* R, W, WS, FWS, D, ... as blktrace prints it */
+};
+
+/* The owner (comm/pid) was captured when the request was issued, not created: no probe saw
+ * the request's creation (e.g. it was created before tracing started). */
+#define BIOSNOOP_EV_OWNER_AT_ISSUE 1u
+
+/* Counters kept in the kernel (per CPU) so that no loss is silent. */
+enum biosnoop_counter {
+	BIOSNOOP_LOST_RINGBUF,  /* ring buffer full: event dropped */
+	BIOSNOOP_LOST_INFLIGHT, /* in-flight map full: request not tracked */
+	BIOSNOOP_DONE_UNSEEN,   /* completion of a request whose issue we did not see */
+	BIOSNOOP_COUNTER_MAX,
+};
+
+#define BIOSNOOP_MAX_INFLIGHT 16384
+
+#endif

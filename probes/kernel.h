@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The few kernel types the probes read, kept by hand instead of a vmlinux.h generated from
+ * one machine's kernel. Every record is marked preserve_access_index, so field offsets are
+ * relocated (CO-RE) against the running kernel's BTF at load time; only the fields named here
+ * matter, not their position or the struct's size. Fields that exist on some kernels only
+ * live in ___flavor structs and are read behind bpf_core_field_exists(). */
+#ifndef IOTRACE_KERNEL_H
+#define IOTRACE_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+typedef __u32 dev_t;
+typedef long long loff_t;
+typedef unsigned int blk_opf_t;
+typedef unsigned long size_t;
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+/* x86_64 kernel layout names (bpf_tracing.h reads di, si, ... when __VMLINUX_H__ is set). */
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di;
+	unsigned long orig_ax, ip, cs, flags, sp, ss;
+};
+
+struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
+};
+
+struct gendisk {
+	int major;
+	int first_minor;
+};
+
+struct block_device {
+	dev_t bd_dev;
+	u64 bd_start_sect;
+	struct gendisk *bd_disk;
+};
+
+struct request_queue {
+	struct gendisk *disk; /* 5.15+ */
+};
+
+struct request {
+	struct request_queue *q;
+	blk_opf_t cmd_flags; /* op in the low 8 bits, then flags */
+	u64 __sector;
+	unsigned int __data_len;
+	u64 start_time_ns;
+	struct block_device *part;
+};
+
+/* Before 5.17 a request carried its disk directly. */
+struct request___with_rq_disk {
+	struct gendisk *rq_disk;
+};
+
+struct qstr {
+	const unsigned char *name;
+	u32 len;
+};
+
+struct dentry {
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
+struct inode {
+	unsigned long i_ino;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+};
+
+struct kiocb {
+	struct file *ki_filp;
+	loff_t ki_pos;
+};
+
+struct iov_iter {
+	size_t count;
+};
+
+struct iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+
+/* Classic tracepoint records (trace_event_raw_<class>); layouts are relocated too. */
+struct trace_entry {
+	unsigned short type;
+	unsigned char flags;
+	unsigned char preempt_count;
+	int pid;
+};
+
+struct trace_event_raw_block_rq {
+	struct trace_entry ent;
+	dev_t dev;
+	u64 sector;
+	unsigned int nr_sector;
+	unsigned int bytes;
+	char rwbs[8];
+	char comm[16];
+};
+
+struct trace_event_raw_block_rq_completion {
+	struct trace_entry ent;
+	dev_t dev;
+	u64 sector;
+	unsigned int nr_sector;
+	int error;
+	char rwbs[8];
+};
+
+#pragma clang attribute pop
+
+#define __VMLINUX_H__ /* tell bpf_tracing.h the pt_regs above uses kernel field names */
+
+#endif

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The engine against fixture kernels (tests/fixtures/kernels) and injected load/attach
+ * failures: the chosen candidate for every probe is asserted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "fake_kernel.h"
+#include "fake_object.h"
+#include "kfacts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const struct probe_table biosnoop_probe_table;
+
+struct fixture {
+	struct kfacts *kf;
+	struct fake_object obj;
+	struct engine e;
+};
+
+static struct fixture *setup_kernel(const char *kernel, enum backend_choice backend,
+				    const struct probe_table *table)
+{
+	static struct fixture fx;
+	char root[512];
+	struct kfacts_live_opts opts = { .root = root, .run_feature_probes = false };
+
+	memset(&fx, 0, sizeof(fx));
+	assert_int_equal(fake_kernel_root(kernel, root, sizeof(root)), 0);
+	assert_int_equal(kfacts_live_new(&opts, &fx.kf), 0);
+	assert_int_equal(engine_init(&fx.e, table, fx.kf, backend, &fake_object_ops, &fx.obj), 0);
+	return &fx;
+}
+
+static void teardown(struct fixture *fx)
+{
+	engine_close(&fx->e);
+	engine_free(&fx->e);
+	kfacts_free(fx->kf);
+}
+
+static int probe_index(const struct engine *e, const char *name)
+{
+	for (size_t p = 0; p < e->table->probe_count; p++)
+		if (!strcmp(e->table->probes[p].name, name))
+			return (int)p;
+	fail_msg("no probe %s", name);
+	return -1;
+}
+
+/* target NULL: the probe must not be used. */
+static void expect(const struct engine *e, const char *probe, enum attach_kind kind,
+		   const char *target)
+{
+	int p = probe_index(e, probe);
+	int c = e->probes[p].chosen;
+
+	if (!target) {
+		if (c >= 0)
+			fail_msg("%s: expected unused, got %s %s", probe,
+				 attach_kind_name(e->table->probes[p].candidates[c].kind),
+				 e->probes[p].cands[c].target);
+		return;
+	}
+	if (c < 0)
+		fail_msg("%s: expected %s %s, got nothing (failure: %s)", probe, attach_kind_name(kind),
+			 target, e->failure);
+	if (e->table->probes[p].candidates[c].kind != kind || strcmp(e->probes[p].cands[c].target, target))
+		fail_msg("%s: expected %s %s, got %s %s", probe, attach_kind_name(kind), target,
+			 attach_kind_name(e->table->probes[p].candidates[c].kind),
+			 e->probes[p].cands[c].target);
+}
+
+static const struct candidate_state *cand_state(const struct engine *e, const char *probe,
+						const char *prog, const char *target)
+{
+	int p = probe_index(e, probe);
+
+	for (size_t c = 0; c < e->table->probes[p].candidate_count; c++)
+		if (!strcmp(e->table->probes[p].candidates[c].prog, prog) &&
+		    (!target || !strcmp(e->table->probes[p].candidates[c].target, target)))
+			return &e->probes[p].cands[c];
+	fail_msg("%s has no candidate %s", probe, prog);
+	return NULL;
+}
+
+static void biosnoop_on(const char *kernel, enum backend_choice backend, const char *start,
+			enum attach_kind start_kind, const char *insert, const char *issue,
+			enum attach_kind issue_kind, const char *done, enum attach_kind done_kind)
+{
+	struct fixture *fx = setup_kernel(kernel, backend, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_start", start_kind, start);
+	expect(&fx->e, "io_insert", ATTACH_TP_BTF, insert);
+	expect(&fx->e, "io_issue", issue_kind, issue);
+	expect(&fx->e, "io_done", done_kind, done);
+	assert_int_equal(fx->obj.opens, 1);
+	teardown(fx);
+	assert_int_equal(fx->obj.closes, fx->obj.opens);
+}
+
+/* ---- automatic choices on the four real kernels ---- */
+
+static void biosnoop_618_lockdown_uses_block_io_tracepoints(void **state)
+{
+	biosnoop_on("linux-6.18-lockdown", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL,
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
+}
+
+static void biosnoop_612_uses_block_io_tracepoints(void **state)
+{
+	biosnoop_on("linux-6.12", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL,
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
+}
+
+static void biosnoop_61_uses_fentry_on_accounting(void **state)
+{
+	biosnoop_on("linux-6.1", BACKEND_AUTO, "__blk_account_io_start", ATTACH_FENTRY, NULL,
+		    "block:block_rq_issue", ATTACH_TP_BTF, "blk_account_io_done", ATTACH_FENTRY);
+}
+
+static void biosnoop_510_uses_fentry_and_old_issue_prototype(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-5.10", BACKEND_AUTO, &biosnoop_probe_table);
+	int p;
+
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_start", ATTACH_FENTRY, "blk_account_io_start");
+	expect(&fx->e, "io_done", ATTACH_FENTRY, "blk_account_io_done");
+	p = probe_index(&fx->e, "io_issue");
+	assert_true(fx->e.probes[p].chosen >= 0);
+	assert_string_equal(fx->e.table->probes[p].candidates[fx->e.probes[p].chosen].prog,
+			    "tp_btf_rq_issue_q");
+	/* the one-argument program was rejected for its prototype, not by luck */
+	assert_non_null(strstr(cand_state(&fx->e, "io_issue", "tp_btf_rq_issue", NULL)->reason,
+			       "request_queue,request"));
+	teardown(fx);
+}
+
+static void no_btf_says_so_once(void **state)
+{
+	struct fixture *fx = setup_kernel("no-btf", BACKEND_AUTO, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_non_null(strstr(fx->e.failure, "no BTF"));
+	assert_non_null(strstr(fx->e.failure, "--btf FILE"));
+	assert_int_equal(fx->obj.opens, 0);
+	teardown(fx);
+}
+
+/* ---- forced backends ---- */
+
+static void forced_tracepoint_on_61_uses_rq_tracepoints(void **state)
+{
+	biosnoop_on("linux-6.1", BACKEND_TRACEPOINT, NULL, ATTACH_TP_BTF, "block:block_rq_insert",
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
+}
+
+static void forced_kprobe_on_61(void **state)
+{
+	biosnoop_on("linux-6.1", BACKEND_KPROBE, "__blk_account_io_start", ATTACH_KPROBE, NULL,
+		    "blk_mq_start_request", ATTACH_KPROBE, "blk_account_io_done", ATTACH_KPROBE);
+}
+
+static void forced_fentry_on_510(void **state)
+{
+	biosnoop_on("linux-5.10", BACKEND_FENTRY, "blk_account_io_start", ATTACH_FENTRY, NULL,
+		    "blk_mq_start_request", ATTACH_FENTRY, "blk_account_io_done", ATTACH_FENTRY);
+}
+
+static void forced_kprobe_on_612(void **state)
+{
+	biosnoop_on("linux-6.12", BACKEND_KPROBE, "blk_account_io_start", ATTACH_KPROBE, NULL,
+		    "blk_mq_start_request", ATTACH_KPROBE, "blk_account_io_done", ATTACH_KPROBE);
+}
+
+static void forced_kprobe_on_618_fails_clearly(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_KPROBE, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_non_null(strstr(fx->e.failure, "kprobes"));
+	assert_non_null(strstr(fx->e.failure, "--backend=kprobe"));
+	assert_int_equal(fx->obj.opens, 0);
+	/* tracepoints were excluded, not judged */
+	assert_int_equal(cand_state(&fx->e, "io_start", "tp_btf_io_start", NULL)->verdict,
+			 VERDICT_FILTERED);
+	teardown(fx);
+}
+
+static void forced_fentry_on_618_names_lockdown(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_FENTRY, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_non_null(strstr(fx->e.failure, "EPERM"));
+	assert_non_null(strstr(fx->e.failure, "lockdown"));
+	assert_int_equal(fx->obj.opens, 0);
+	teardown(fx);
+}
+
+/* ---- failures at load and attach time ---- */
+
+static void load_failure_falls_back_from_a_clean_object(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+	const struct candidate_state *st;
+
+	fx->obj.load_fail[0] = (struct fake_failure){ "tp_btf_io_start", NULL, -EINVAL };
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_start", ATTACH_RAW_TP, "block:block_io_start");
+	expect(&fx->e, "io_issue", ATTACH_TP_BTF, "block:block_rq_issue");
+	expect(&fx->e, "io_done", ATTACH_TP_BTF, "block:block_io_done");
+	st = cand_state(&fx->e, "io_start", "tp_btf_io_start", NULL);
+	assert_int_equal(st->verdict, VERDICT_LOAD_FAILED);
+	assert_int_equal(st->err, -EINVAL);
+	assert_non_null(strstr(st->reason, "Invalid argument"));
+	/* first try, one load per chosen program to find the culprit, then the retry */
+	assert_int_equal(fx->obj.opens, 1 + 3 + 1);
+	assert_int_equal(fx->obj.closes, fx->obj.opens - 1);
+	assert_int_equal(fx->obj.attached, 3);
+	teardown(fx);
+	assert_int_equal(fx->obj.closes, fx->obj.opens);
+}
+
+/* The creation probe's tracepoint family dies (EINVAL at load, EPERM at attach): the whole
+ * group moves to the accounting functions, done included, never a mixed pair. */
+static void attach_failure_moves_the_whole_pair(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+
+	fx->obj.load_fail[0] = (struct fake_failure){ "tp_btf_io_start", NULL, -EINVAL };
+	fx->obj.attach_fail[0] = (struct fake_failure){ "raw_tp_io_start", NULL, -EPERM };
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_start", ATTACH_FENTRY, "blk_account_io_start");
+	expect(&fx->e, "io_done", ATTACH_FENTRY, "blk_account_io_done");
+	expect(&fx->e, "io_issue", ATTACH_TP_BTF, "block:block_rq_issue");
+	assert_int_equal(cand_state(&fx->e, "io_start", "raw_tp_io_start", NULL)->verdict,
+			 VERDICT_ATTACH_FAILED);
+	assert_int_equal(cand_state(&fx->e, "io_start", "raw_tp_io_start", NULL)->err, -EPERM);
+	assert_int_equal(fx->obj.attached, 3);
+	teardown(fx);
+	assert_int_equal(fx->obj.closes, fx->obj.opens);
+}
+
+static void nothing_works_leaves_nothing_attached(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &biosnoop_probe_table);
+	static const char *const progs[] = { "tp_btf_rq_issue", "raw_tp_rq_issue", "tp_rq_issue" };
+
+	for (int i = 0; i < 3; i++)
+		fx->obj.attach_fail[i] = (struct fake_failure){ progs[i], NULL, -EINVAL };
+	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_int_equal(fx->obj.attached, 0);
+	assert_int_equal(fx->obj.closes, fx->obj.opens);
+	assert_false(fx->obj.is_open);
+	assert_non_null(strstr(fx->e.failure, "io_issue"));
+	assert_non_null(strstr(fx->e.failure, "attach failed"));
+	teardown(fx);
+}
+
+static void load_only_closes_again(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, true), 0);
+	assert_int_equal(fx->obj.attached, 0);
+	assert_false(fx->obj.is_open);
+	assert_int_equal(fx->obj.loads, 1);
+	teardown(fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(biosnoop_618_lockdown_uses_block_io_tracepoints),
+		cmocka_unit_test(biosnoop_612_uses_block_io_tracepoints),
+		cmocka_unit_test(biosnoop_61_uses_fentry_on_accounting),
+		cmocka_unit_test(biosnoop_510_uses_fentry_and_old_issue_prototype),
+		cmocka_unit_test(no_btf_says_so_once),
+		cmocka_unit_test(forced_tracepoint_on_61_uses_rq_tracepoints),
+		cmocka_unit_test(forced_kprobe_on_61),
+		cmocka_unit_test(forced_fentry_on_510),
+		cmocka_unit_test(forced_kprobe_on_612),
+		cmocka_unit_test(forced_kprobe_on_618_fails_clearly),
+		cmocka_unit_test(forced_fentry_on_618_names_lockdown),
+		cmocka_unit_test(load_failure_falls_back_from_a_clean_object),
+		cmocka_unit_test(attach_failure_moves_the_whole_pair),
+		cmocka_unit_test(nothing_works_leaves_nothing_attached),
+		cmocka_unit_test(load_only_closes_again),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* iotrace probes TOOL: what the engine would choose here, and why, without attaching. */
+#include "log.h"
+#include "tool.h"
+#include "tracer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct probes_opts {
+	const char *tool;
+};
+
+static int probes_parse(int key, char *arg, struct argp_state *state, void *opts)
+{
+	struct probes_opts *o = opts;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (o->tool)
+			return opt_error(state, "unexpected argument '%s': give one TOOL", arg);
+		o->tool = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!o->tool)
+			return opt_error(state, "missing TOOL: which tool's probes to explain");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static int probes_validate(struct invocation *inv)
+{
+	const struct probes_opts *o = inv->opts;
+	const struct tool *tool = tool_find(o->tool);
+
+	if (!tool || !tool->tracer)
+		return usage_error(inv, "'%s' is not a tracing tool (see 'iotrace --list')", o->tool);
+	return 0;
+}
+
+static int probes_run(struct invocation *inv)
+{
+	const struct probes_opts *o = inv->opts;
+	const struct tool *tool = tool_find(o->tool);
+	struct invocation target = {
+		.tool = tool,
+		.progname = tool->name,
+		.common = inv->common,
+		.err = stderr,
+	};
+	bool json = inv->common.format == FORMAT_JSON;
+	int err;
+
+	target.opts = calloc(1, tool->opts_size ? tool->opts_size : 1);
+	if (!target.opts)
+		return -ENOMEM;
+	if (tool->opts_defaults)
+		memcpy(target.opts, tool->opts_defaults, tool->opts_size);
+	if (!json)
+		printf("%s probes (--backend=%s):\n", tool->name,
+		       inv->common.backend == BACKEND_AUTO ? "auto" :
+		       backend_family_name((enum backend_family)(inv->common.backend - 1)));
+	fflush(stdout);
+	err = tracer_probe_report(&target, tool->tracer, json, stdout);
+	if (!json)
+		printf("\n%s %s run on this kernel\n", tool->name, err ? "cannot" : "can");
+	invocation_free(&target);
+	return err;
+}
+
+static const struct probes_opts probes_defaults;
+
+const struct tool tool_probes = {
+	.name = "probes",
+	.summary = "Explain which attach points a tool would use on this kernel, and why",
+	.args_doc = "TOOL",
+	.doc = "For each logical probe of TOOL, list every candidate attach point with its verdict "
+	       "(chosen, unavailable and why, load or attach failure). Loads but never attaches."
+	       "\vExit status: 0 if TOOL can run on this kernel, 1 if not, 2 on usage errors.",
+	.parse = probes_parse,
+	.validate = probes_validate,
+	.run = probes_run,
+	.opts_size = sizeof(struct probes_opts),
+	.opts_defaults = &probes_defaults,
+	.common = COMMON_FORMAT | COMMON_BACKEND,
+	.applet = false,
+};
