@@ -34,10 +34,15 @@ static int tracepoint_exists(struct kfacts *kf, const char *category, const char
 	char sym[160];
 	bool present = false;
 
-	/* raw_tp needs no tracefs: the tracepoint's own symbol proves it exists */
-	snprintf(sym, sizeof(sym), "__tracepoint_%s", event);
-	if (kf->ops->kallsyms(kf, NULL, sym, &present) == 0 && present)
-		return 0;
+	/* raw_tp needs no tracefs: the tracepoint's own symbols prove it exists
+	 * (__tracepoint_ is data, listed only with CONFIG_KALLSYMS_ALL; __traceiter_ is text) */
+	static const char *const prefixes[] = { "__traceiter_", "__tracepoint_" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		snprintf(sym, sizeof(sym), "%s%s", prefixes[i], event);
+		if (kf->ops->kallsyms(kf, NULL, sym, &present) == 0 && present)
+			return 0;
+	}
 	if (kf->ops->tracepoint(kf, category, event, &present) == 0 && present)
 		return 0;
 	snprintf(reason, reason_size, "no such tracepoint %s:%s", category, event);

@@ -229,6 +229,9 @@ static int resolve_group(struct engine *e, size_t first)
 		if (!*v)
 			break;
 	}
+	if (strlen(e->failure) == failure_len)
+		appendf(e->failure, sizeof(e->failure), "\n  %s: no variant (%s) has a usable attach point",
+			g ? g->name : lead->name, g ? g->variants : "-");
 	return -ENOENT;
 }
 

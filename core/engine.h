@@ -64,7 +64,7 @@ struct engine {
 	/* Judge every candidate, not only until one is found: for reports. Costs the feature
 	 * probes a run would not need. */
 	bool explain_all;
-	char failure[1024]; /* why nothing could run, when engine_run fails */
+	char failure[4096]; /* why nothing could run, when engine_run fails */
 };
 
 int engine_init(struct engine *e, const struct probe_table *table, struct kfacts *kf,

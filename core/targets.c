@@ -13,8 +13,11 @@ int targets_need_feature(struct kfacts *kf, enum kfeature f, char *reason, size_
 
 	if (kfacts_feature(kf, f, &why) == FACT_YES)
 		return 0;
-	snprintf(reason, reason_size, "%s unavailable%s%s", kfeature_name(f), why && *why ? ": " : "",
-		 why ? why : "");
+	/* the facts' reasons name their feature already ("fentry denied: EPERM ...") */
+	if (why && *why)
+		snprintf(reason, reason_size, "%s", why);
+	else
+		snprintf(reason, reason_size, "%s unavailable", kfeature_name(f));
 	return -EOPNOTSUPP;
 }
 

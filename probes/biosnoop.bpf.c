@@ -66,8 +66,10 @@ static __always_inline void count(u32 which)
 {
 	u64 *c = bpf_map_lookup_elem(&counters, &which);
 
+	/* Atomic although per CPU: a completion in interrupt context can preempt a program
+	 * halfway through its own increment on the same CPU, and a plain += then loses one. */
 	if (c)
-		*c += 1;
+		__sync_fetch_and_add(c, 1);
 }
 
 /* Owner filters apply in the context of the submitting task. */
@@ -75,7 +77,8 @@ static __always_inline bool task_wanted(void)
 {
 	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
 		return false;
-	if (filter_cgroup && !bpf_current_task_under_cgroup(&cgroup_filter, 0))
+	/* 1 = under it; 0 = not; < 0 = error (e.g. the map not filled yet): not wanted either */
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
 }
@@ -355,6 +358,12 @@ int raw_tp_rq_insert(void *ctx) { return rq_inserted(RAW_ARG(ctx, 0)); }
 SEC("raw_tp/block_rq_insert")
 int raw_tp_rq_insert_q(void *ctx) { return rq_inserted(RAW_ARG(ctx, 1)); }
 
+/* inserted through the block layer's own function, where accounting is inlined (6.1+) */
+SEC("fentry/blk_mq_insert_request")
+int BPF_PROG(fentry_insert_request, struct request *rq) { return rq_inserted(rq); }
+SEC("kprobe/blk_mq_insert_request")
+int BPF_KPROBE(kprobe_insert_request, struct request *rq) { return rq_inserted(rq); }
+
 /* issued */
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq); }
@@ -382,6 +391,10 @@ SEC("fentry/blk_account_io_done")
 int BPF_PROG(fentry_acct_done, struct request *rq) { return rq_done(rq); }
 SEC("kprobe/blk_account_io_done")
 int BPF_KPROBE(kprobe_acct_done, struct request *rq) { return rq_done(rq); }
+SEC("fentry/__blk_mq_end_request")
+int BPF_PROG(fentry_end_request, struct request *rq) { return rq_done(rq); }
+SEC("kprobe/__blk_mq_end_request")
+int BPF_KPROBE(kprobe_end_request, struct request *rq) { return rq_done(rq); }
 
 /* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */
 

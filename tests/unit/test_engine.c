@@ -6,98 +6,20 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine.h"
-#include "fake_kernel.h"
-#include "fake_object.h"
-#include "kfacts.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
+#include "engine_fixture.h"
 
 extern const struct probe_table biosnoop_probe_table;
 
-struct fixture {
-	struct kfacts *kf;
-	struct fake_object obj;
-	struct engine e;
-};
-
-static struct fixture *setup_kernel(const char *kernel, enum backend_choice backend,
-				    const struct probe_table *table)
-{
-	static struct fixture fx;
-	char root[512];
-	struct kfacts_live_opts opts = { .root = root, .run_feature_probes = false };
-
-	memset(&fx, 0, sizeof(fx));
-	assert_int_equal(fake_kernel_root(kernel, root, sizeof(root)), 0);
-	assert_int_equal(kfacts_live_new(&opts, &fx.kf), 0);
-	assert_int_equal(engine_init(&fx.e, table, fx.kf, backend, &fake_object_ops, &fx.obj), 0);
-	return &fx;
-}
-
-static void teardown(struct fixture *fx)
-{
-	engine_close(&fx->e);
-	engine_free(&fx->e);
-	kfacts_free(fx->kf);
-}
-
-static int probe_index(const struct engine *e, const char *name)
-{
-	for (size_t p = 0; p < e->table->probe_count; p++)
-		if (!strcmp(e->table->probes[p].name, name))
-			return (int)p;
-	fail_msg("no probe %s", name);
-	return -1;
-}
-
-/* target NULL: the probe must not be used. */
-static void expect(const struct engine *e, const char *probe, enum attach_kind kind,
-		   const char *target)
-{
-	int p = probe_index(e, probe);
-	int c = e->probes[p].chosen;
-
-	if (!target) {
-		if (c >= 0)
-			fail_msg("%s: expected unused, got %s %s", probe,
-				 attach_kind_name(e->table->probes[p].candidates[c].kind),
-				 e->probes[p].cands[c].target);
-		return;
-	}
-	if (c < 0)
-		fail_msg("%s: expected %s %s, got nothing (failure: %s)", probe, attach_kind_name(kind),
-			 target, e->failure);
-	if (e->table->probes[p].candidates[c].kind != kind || strcmp(e->probes[p].cands[c].target, target))
-		fail_msg("%s: expected %s %s, got %s %s", probe, attach_kind_name(kind), target,
-			 attach_kind_name(e->table->probes[p].candidates[c].kind),
-			 e->probes[p].cands[c].target);
-}
-
-static const struct candidate_state *cand_state(const struct engine *e, const char *probe,
-						const char *prog, const char *target)
-{
-	int p = probe_index(e, probe);
-
-	for (size_t c = 0; c < e->table->probes[p].candidate_count; c++)
-		if (!strcmp(e->table->probes[p].candidates[c].prog, prog) &&
-		    (!target || !strcmp(e->table->probes[p].candidates[c].target, target)))
-			return &e->probes[p].cands[c];
-	fail_msg("%s has no candidate %s", probe, prog);
-	return NULL;
-}
-
 static void biosnoop_on(const char *kernel, enum backend_choice backend, const char *start,
-			enum attach_kind start_kind, const char *insert, const char *issue,
+			enum attach_kind start_kind, const char *insert, enum attach_kind insert_kind,
+			const char *issue,
 			enum attach_kind issue_kind, const char *done, enum attach_kind done_kind)
 {
 	struct fixture *fx = setup_kernel(kernel, backend, &biosnoop_probe_table);
 
 	assert_int_equal(engine_run(&fx->e, false), 0);
 	expect(&fx->e, "io_start", start_kind, start);
-	expect(&fx->e, "io_insert", ATTACH_TP_BTF, insert);
+	expect(&fx->e, "io_insert", insert_kind, insert);
 	expect(&fx->e, "io_issue", issue_kind, issue);
 	expect(&fx->e, "io_done", done_kind, done);
 	assert_int_equal(fx->obj.opens, 1);
@@ -109,25 +31,41 @@ static void biosnoop_on(const char *kernel, enum backend_choice backend, const c
 
 static void biosnoop_618_lockdown_uses_block_io_tracepoints(void **state)
 {
-	biosnoop_on("linux-6.18-lockdown", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL,
+	biosnoop_on("linux-6.18-lockdown", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL, ATTACH_TP_BTF,
 		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
 }
 
 static void biosnoop_612_uses_block_io_tracepoints(void **state)
 {
-	biosnoop_on("linux-6.12", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL,
+	biosnoop_on("linux-6.12", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL, ATTACH_TP_BTF,
 		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
 }
 
-static void biosnoop_61_uses_fentry_on_accounting(void **state)
+/* Debian's 6.1 inlines the accounting functions (inline is notrace): the request
+ * tracepoints serve, owner taken at insert. */
+static void biosnoop_61_uses_request_tracepoints(void **state)
 {
-	biosnoop_on("linux-6.1", BACKEND_AUTO, "__blk_account_io_start", ATTACH_FENTRY, NULL,
+	biosnoop_on("linux-6.1", BACKEND_AUTO, NULL, ATTACH_TP_BTF, "block:block_rq_insert", ATTACH_TP_BTF,
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
+}
+
+/* A 6.1 build whose accounting functions stayed out of line prefers them (owner at
+ * creation) over the request tracepoints. */
+static void biosnoop_61_acct_uses_fentry_on_accounting(void **state)
+{
+	biosnoop_on("linux-6.1-acct", BACKEND_AUTO, "__blk_account_io_start", ATTACH_FENTRY, NULL, ATTACH_TP_BTF,
 		    "block:block_rq_issue", ATTACH_TP_BTF, "blk_account_io_done", ATTACH_FENTRY);
 }
 
-static void biosnoop_510_uses_fentry_and_old_issue_prototype(void **state)
+static void biosnoop_510_uses_fentry_on_accounting(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-5.10", BACKEND_AUTO, &biosnoop_probe_table);
+	biosnoop_on("linux-5.10", BACKEND_AUTO, "blk_account_io_start", ATTACH_FENTRY, NULL, ATTACH_TP_BTF,
+		    "block:block_rq_issue", ATTACH_TP_BTF, "blk_account_io_done", ATTACH_FENTRY);
+}
+
+static void biosnoop_510_old_issue_prototype(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-5.10-old-proto", BACKEND_AUTO, &biosnoop_probe_table);
 	int p;
 
 	assert_int_equal(engine_run(&fx->e, false), 0);
@@ -158,25 +96,45 @@ static void no_btf_says_so_once(void **state)
 
 static void forced_tracepoint_on_61_uses_rq_tracepoints(void **state)
 {
-	biosnoop_on("linux-6.1", BACKEND_TRACEPOINT, NULL, ATTACH_TP_BTF, "block:block_rq_insert",
+	biosnoop_on("linux-6.1", BACKEND_TRACEPOINT, NULL, ATTACH_TP_BTF, "block:block_rq_insert", ATTACH_TP_BTF,
 		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
 }
 
-static void forced_kprobe_on_61(void **state)
+/* No traceable accounting functions: the blk-mq functions themselves. */
+static void forced_kprobe_on_61_uses_blk_mq_functions(void **state)
 {
-	biosnoop_on("linux-6.1", BACKEND_KPROBE, "__blk_account_io_start", ATTACH_KPROBE, NULL,
+	biosnoop_on("linux-6.1", BACKEND_KPROBE, NULL, ATTACH_KPROBE, "blk_mq_sched_insert_request",
+		    ATTACH_KPROBE,
+		    "blk_mq_start_request", ATTACH_KPROBE, "__blk_mq_end_request", ATTACH_KPROBE);
+}
+
+static void forced_fentry_on_612_uses_blk_mq_functions(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_FENTRY, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_start", ATTACH_FENTRY, NULL);
+	expect(&fx->e, "io_insert", ATTACH_FENTRY, "blk_mq_insert_request");
+	expect(&fx->e, "io_issue", ATTACH_FENTRY, "blk_mq_start_request");
+	expect(&fx->e, "io_done", ATTACH_FENTRY, "__blk_mq_end_request");
+	teardown(fx);
+}
+
+static void forced_kprobe_on_61_acct(void **state)
+{
+	biosnoop_on("linux-6.1-acct", BACKEND_KPROBE, "__blk_account_io_start", ATTACH_KPROBE, NULL, ATTACH_TP_BTF,
 		    "blk_mq_start_request", ATTACH_KPROBE, "blk_account_io_done", ATTACH_KPROBE);
 }
 
 static void forced_fentry_on_510(void **state)
 {
-	biosnoop_on("linux-5.10", BACKEND_FENTRY, "blk_account_io_start", ATTACH_FENTRY, NULL,
+	biosnoop_on("linux-5.10", BACKEND_FENTRY, "blk_account_io_start", ATTACH_FENTRY, NULL, ATTACH_TP_BTF,
 		    "blk_mq_start_request", ATTACH_FENTRY, "blk_account_io_done", ATTACH_FENTRY);
 }
 
-static void forced_kprobe_on_612(void **state)
+static void forced_kprobe_on_612_acct(void **state)
 {
-	biosnoop_on("linux-6.12", BACKEND_KPROBE, "blk_account_io_start", ATTACH_KPROBE, NULL,
+	biosnoop_on("linux-6.12-acct", BACKEND_KPROBE, "blk_account_io_start", ATTACH_KPROBE, NULL, ATTACH_TP_BTF,
 		    "blk_mq_start_request", ATTACH_KPROBE, "blk_account_io_done", ATTACH_KPROBE);
 }
 
@@ -233,7 +191,7 @@ static void load_failure_falls_back_from_a_clean_object(void **state)
  * group moves to the accounting functions, done included, never a mixed pair. */
 static void attach_failure_moves_the_whole_pair(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.12-acct", BACKEND_AUTO, &biosnoop_probe_table);
 
 	fx->obj.load_fail[0] = (struct fake_failure){ "tp_btf_io_start", NULL, -EINVAL };
 	fx->obj.attach_fail[0] = (struct fake_failure){ "raw_tp_io_start", NULL, -EPERM };
@@ -281,13 +239,17 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(biosnoop_618_lockdown_uses_block_io_tracepoints),
 		cmocka_unit_test(biosnoop_612_uses_block_io_tracepoints),
-		cmocka_unit_test(biosnoop_61_uses_fentry_on_accounting),
-		cmocka_unit_test(biosnoop_510_uses_fentry_and_old_issue_prototype),
+		cmocka_unit_test(biosnoop_61_uses_request_tracepoints),
+		cmocka_unit_test(biosnoop_61_acct_uses_fentry_on_accounting),
+		cmocka_unit_test(biosnoop_510_uses_fentry_on_accounting),
+		cmocka_unit_test(biosnoop_510_old_issue_prototype),
 		cmocka_unit_test(no_btf_says_so_once),
 		cmocka_unit_test(forced_tracepoint_on_61_uses_rq_tracepoints),
-		cmocka_unit_test(forced_kprobe_on_61),
+		cmocka_unit_test(forced_kprobe_on_61_uses_blk_mq_functions),
+		cmocka_unit_test(forced_fentry_on_612_uses_blk_mq_functions),
+		cmocka_unit_test(forced_kprobe_on_61_acct),
 		cmocka_unit_test(forced_fentry_on_510),
-		cmocka_unit_test(forced_kprobe_on_612),
+		cmocka_unit_test(forced_kprobe_on_612_acct),
 		cmocka_unit_test(forced_kprobe_on_618_fails_clearly),
 		cmocka_unit_test(forced_fentry_on_618_names_lockdown),
 		cmocka_unit_test(load_failure_falls_back_from_a_clean_object),

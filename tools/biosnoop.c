@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* biosnoop: every block I/O request with its latency, on every kernel. */
+#include "biosnoop.h"
+#include "biosnoop.skel.h"
+#include "biosnoop_print.h"
+#include "blockdev.h"
+#include "escape.h"
+#include "log.h"
+#include "parse.h"
+#include "tool.h"
+#include "tracer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <mntent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- probes -------------------------------------------------------------------------------
+ * Variants of the "block" group, in order of preference:
+ *   io     block_io_start/done tracepoints (6.5+): owner at creation
+ *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions (5.10;
+ *          6.1+ inline them, and inline means notrace)
+ *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
+ *   mq     fentry/kprobe on blk_mq_insert_request / blk_mq_start_request /
+ *          __blk_mq_end_request: the function path where accounting is inlined
+ *   io-classic, rq-classic   classic tracepoints, keyed by dev+sector (no request pointer)
+ * Issue tracepoints carry the request pointer and fit every pointer-keyed variant; insert
+ * is optional: requests issued directly never pass through it, and then the owner is taken
+ * at issue. */
+
+#define PTR_VARIANTS "io acct rq mq"
+
+static const struct probe_candidate created[] = {
+	{ ATTACH_TP_BTF, "block:block_io_start", NULL, "tp_btf_io_start", NULL, "request", "io" },
+	{ ATTACH_RAW_TP, "block:block_io_start", NULL, "raw_tp_io_start", NULL, "request", "io" },
+	{ ATTACH_FENTRY, "__blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
+	{ ATTACH_FENTRY, "blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
+	{ ATTACH_KPROBE, "__blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
+	{ ATTACH_KPROBE, "blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
+	{ ATTACH_TRACEPOINT, "block:block_io_start", NULL, "tp_io_start", NULL, NULL, "io-classic" },
+};
+
+static const struct probe_candidate inserted[] = {
+	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert", NULL, "request", "rq" },
+	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert_q", NULL, "request_queue,request", "rq" },
+	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert", NULL, "request", "rq" },
+	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert_q", NULL, "request_queue,request", "rq" },
+	{ ATTACH_FENTRY, "blk_mq_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
+	{ ATTACH_FENTRY, "blk_mq_sched_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
+	{ ATTACH_KPROBE, "blk_mq_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
+	{ ATTACH_KPROBE, "blk_mq_sched_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
+	{ ATTACH_TRACEPOINT, "block:block_rq_insert", NULL, "tp_rq_insert", NULL, NULL, "rq-classic" },
+};
+
+static const struct probe_candidate issued[] = {
+	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue", NULL, "request", PTR_VARIANTS },
+	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
+	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue", NULL, "request", PTR_VARIANTS },
+	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
+	{ ATTACH_FENTRY, "blk_mq_start_request", NULL, "fentry_start_request", NULL, "request", "acct mq" },
+	{ ATTACH_KPROBE, "blk_mq_start_request", NULL, "kprobe_start_request", NULL, "request", "acct mq" },
+	{ ATTACH_TRACEPOINT, "block:block_rq_issue", NULL, "tp_rq_issue", NULL, NULL, "io-classic rq-classic" },
+};
+
+static const struct probe_candidate done[] = {
+	{ ATTACH_TP_BTF, "block:block_io_done", NULL, "tp_btf_io_done", NULL, "request", "io" },
+	{ ATTACH_RAW_TP, "block:block_io_done", NULL, "raw_tp_io_done", NULL, "request", "io" },
+	{ ATTACH_FENTRY, "blk_account_io_done", NULL, "fentry_acct_done", NULL, "request", "acct" },
+	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
+	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "rq" },
+	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "rq" },
+	{ ATTACH_FENTRY, "__blk_mq_end_request", NULL, "fentry_end_request", NULL, "request", "mq" },
+	{ ATTACH_KPROBE, "__blk_mq_end_request", NULL, "kprobe_end_request", NULL, "request", "mq" },
+	{ ATTACH_TRACEPOINT, "block:block_io_done", NULL, "tp_io_done", NULL, NULL, "io-classic" },
+	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "rq-classic" },
+};
+
+static const struct probe_spec biosnoop_probes[] = {
+	{ "io_start", "request created: owner task, queue start", "block", false, created, ARRAY_SIZE(created) },
+	{ "io_insert", "request queued: owner where creation is not traceable", "block", true, inserted, ARRAY_SIZE(inserted) },
+	{ "io_issue", "request issued to the device", "block", false, issued, ARRAY_SIZE(issued) },
+	{ "io_done", "request completed", "block", false, done, ARRAY_SIZE(done) },
+};
+
+static const struct probe_group biosnoop_groups[] = {
+	{ "block", "io acct rq mq io-classic rq-classic" },
+};
+
+const struct probe_table biosnoop_probe_table = {
+	biosnoop_probes, ARRAY_SIZE(biosnoop_probes), biosnoop_groups, ARRAY_SIZE(biosnoop_groups),
+	.needs_kernel_btf = true,
+};
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+#define PID_MAX_LIMIT 4194304ULL /* the kernel's ceiling for pid_max */
+#define MAX_DURATION_NS (366ULL * 24 * 3600 * 1000000000ULL)
+
+struct biosnoop_opts {
+	uint64_t min_lat_ns;
+	bool queued;
+	bool wallclock;
+	bool partition;
+	const char *disk;              /* -d as given */
+	struct blockdev_range range;   /* -d resolved by validate() */
+	uint32_t pid;                  /* -p; 0 = any */
+	const char *cgroup;            /* -c directory */
+	const char *duration_arg;      /* positional DURATION as given */
+	uint64_t duration_ms;          /* ... and parsed */
+};
+
+static const struct biosnoop_opts biosnoop_defaults;
+
+enum {
+	OPT_CGROUP = 'c',
+	OPT_DISK = 'd',
+	OPT_MIN_MS = 'm',
+	OPT_PID = 'p',
+	OPT_PARTITION = 'P',
+	OPT_QUEUED = 'Q',
+	OPT_WALLCLOCK = 't',
+};
+
+static const struct argp_option biosnoop_options[] = {
+	{ "disk", OPT_DISK, "DISK", 0,
+	  "Only this disk or partition: sda, nvme0n1, loop3, sda1, loop0p1 (/dev/ optional)", 0 },
+	{ "pid", OPT_PID, "PID", 0, "Only requests submitted by this process (it must exist)", 0 },
+	{ "cgroup", OPT_CGROUP, "DIR", 0,
+	  "Only requests submitted from this cgroup v2 directory or below it", 0 },
+	{ "min-ms", OPT_MIN_MS, "MS", 0, "Show only requests whose device latency is at least MS", 0 },
+	{ "queued", OPT_QUEUED, NULL, 0, "Add QUE(ms): time queued in the OS before issue", 0 },
+	{ "timestamp", OPT_WALLCLOCK, NULL, 0,
+	  "Wall-clock time of day instead of seconds since start", 0 },
+	{ "partition", OPT_PARTITION, NULL, 0, "Add PART: the partition holding each request", 0 },
+	{ 0 },
+};
+
+static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *opts)
+{
+	struct biosnoop_opts *o = opts;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_MIN_MS:
+		if (parse_decimal_ns(arg, 1000000ULL, 3600ULL * 1000000000ULL, &o->min_lat_ns))
+			return opt_error(state, "invalid --min-ms '%s': expected milliseconds, 0 to 3600000", arg);
+		return 0;
+	case OPT_QUEUED:
+		o->queued = true;
+		return 0;
+	case OPT_WALLCLOCK:
+		o->wallclock = true;
+		return 0;
+	case OPT_PARTITION:
+		o->partition = true;
+		return 0;
+	case OPT_DISK:
+		if (!*arg)
+			return opt_error(state, "invalid --disk '': expected a disk name such as sda");
+		o->disk = arg;
+		return 0;
+	case OPT_PID:
+		if (parse_u64(arg, PID_MAX_LIMIT, &v) || v == 0)
+			return opt_error(state, "invalid --pid '%s': expected a process ID, 1 to %llu", arg,
+					 PID_MAX_LIMIT);
+		o->pid = (uint32_t)v;
+		return 0;
+	case OPT_CGROUP:
+		if (!*arg)
+			return opt_error(state, "invalid --cgroup '': expected a cgroup v2 directory");
+		o->cgroup = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (o->duration_arg)
+			return opt_error(state, "unexpected argument '%s': give one DURATION", arg);
+		if (parse_decimal_ns(arg, 1000000000ULL, MAX_DURATION_NS, &v) || v < 1000000ULL)
+			return opt_error(state,
+					 "invalid DURATION '%s': expected seconds, at least 0.001 and at most one year",
+					 arg);
+		o->duration_arg = arg;
+		o->duration_ms = v / 1000000ULL;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* User-supplied text in an error line: no terminal control sequences. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+	escape_text(buf, size, s, strlen(s));
+	return buf;
+}
+
+static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
+{
+	struct blockdev_table disks;
+	char list[1024], name[128];
+	int err = blockdev_init(&disks, "/", 0);
+
+	if (err) {
+		err = usage_error(inv, "cannot check --disk '%s': no block device list (%s)",
+				  shown(o->disk, name, sizeof(name)), strerror(-err));
+		goto out;
+	}
+	err = blockdev_find(&disks, o->disk, &o->range);
+	if (err == -ENOENT) {
+		blockdev_list(&disks, list, sizeof(list));
+		err = usage_error(inv, "unknown disk '%s'; disks here: %s",
+				  shown(o->disk, name, sizeof(name)), list[0] ? list : "none");
+	} else if (err) {
+		err = usage_error(inv, "partition '%s' has no size", shown(o->disk, name, sizeof(name)));
+	}
+out:
+	blockdev_free(&disks);
+	return err;
+}
+
+static unsigned read_tgid(uint32_t pid)
+{
+	char path[64], line[128];
+	unsigned tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* Refuse rather than wait: a PID that does not exist now is more likely a typo than a
+ * process about to start, and PIDs are reused. */
+static int validate_pid(struct invocation *inv, const struct biosnoop_opts *o)
+{
+	unsigned tgid;
+
+	if (kill((pid_t)o->pid, 0) != 0 && errno == ESRCH)
+		return usage_error(inv, "no process with PID %u (biosnoop does not wait for one to start)",
+				   o->pid);
+	tgid = read_tgid(o->pid);
+	if (tgid && tgid != o->pid)
+		return usage_error(inv, "PID %u is a thread of process %u: --pid takes a process ID",
+				   o->pid, tgid);
+	return 0;
+}
+
+static void cgroup2_mount(char *buf, size_t size)
+{
+	struct mntent ent;
+	char strings[1024];
+	FILE *f = setmntent("/proc/self/mounts", "re");
+
+	snprintf(buf, size, "not mounted");
+	if (!f)
+		return;
+	while (getmntent_r(f, &ent, strings, sizeof(strings))) {
+		if (strcmp(ent.mnt_type, "cgroup2") == 0) {
+			snprintf(buf, size, "mounted at %s", ent.mnt_dir);
+			break;
+		}
+	}
+	endmntent(f);
+}
+
+static int validate_cgroup(struct invocation *inv, const struct biosnoop_opts *o)
+{
+	char where[512], name[512];
+	struct statfs fs;
+	struct stat st;
+
+	if (stat(o->cgroup, &st) != 0)
+		return usage_error(inv, "cannot use --cgroup '%s': %s", shown(o->cgroup, name, sizeof(name)),
+				   strerror(errno));
+	if (!S_ISDIR(st.st_mode) || statfs(o->cgroup, &fs) != 0 ||
+	    fs.f_type != CGROUP2_SUPER_MAGIC) {
+		cgroup2_mount(where, sizeof(where));
+		return usage_error(inv, "'%s' is not a cgroup v2 directory (cgroup v2 is %s)",
+				   shown(o->cgroup, name, sizeof(name)), where);
+	}
+	return 0;
+}
+
+static int biosnoop_validate(struct invocation *inv)
+{
+	struct biosnoop_opts *o = inv->opts;
+	uint64_t common = inv->common.duration_ms;
+	int err;
+
+	if (o->duration_arg && common && common != o->duration_ms)
+		return usage_error(inv, "--duration %llu.%03llu and DURATION %s differ: give one",
+				   (unsigned long long)(common / 1000), (unsigned long long)(common % 1000),
+				   o->duration_arg);
+	if (o->duration_arg)
+		inv->common.duration_ms = o->duration_ms;
+	if (o->disk && (err = validate_disk(inv, o)))
+		return err;
+	if (o->pid && (err = validate_pid(inv, o)))
+		return err;
+	if (o->cgroup && (err = validate_cgroup(inv, o)))
+		return err;
+	return 0;
+}
+
+/* ---- tracing ------------------------------------------------------------------------------ */
+
+struct biosnoop_state {
+	struct biosnoop_bpf *skel;
+	bool started;
+	struct blockdev_table disks;
+	struct biosnoop_printer printer;
+	uint64_t *percpu;             /* one counter's value on every CPU */
+	int ncpus;
+	struct biosnoop_losses reported; /* totals at the last loss report */
+	uint64_t reported_ns;
+};
+
+static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *opts,
+			 struct bpf_object **obj)
+{
+	struct biosnoop_state *st = t->state;
+	const struct biosnoop_opts *o = t->inv->opts;
+
+	st->skel = biosnoop_bpf__open_opts(opts);
+	if (!st->skel)
+		return errno ? -errno : -ENOMEM;
+	st->skel->rodata->min_lat_ns = o->min_lat_ns;
+	st->skel->rodata->filter_tgid = o->pid;
+	st->skel->rodata->filter_cgroup = o->cgroup != NULL;
+	if (o->disk) {
+		st->skel->rodata->filter_dev = o->range.disk_dev;
+		st->skel->rodata->filter_sector_start = o->range.start;
+		st->skel->rodata->filter_sector_end = o->range.end;
+	}
+	*obj = st->skel->obj;
+	return 0;
+}
+
+/* Also called between the engine's attempts, before start(): everything here is optional. */
+static void biosnoop_destroy(struct tracer *t)
+{
+	struct biosnoop_state *st = t->state;
+
+	biosnoop_bpf__destroy(st->skel);
+	st->skel = NULL;
+	blockdev_free(&st->disks);
+	free(st->percpu);
+	st->percpu = NULL;
+	st->started = false;
+}
+
+static struct bpf_map *biosnoop_events(struct tracer *t)
+{
+	struct biosnoop_state *st = t->state;
+
+	return st->skel->maps.events;
+}
+
+/* The map holds a reference to the cgroup itself, so the descriptor can go right away. */
+static int set_cgroup_filter(struct biosnoop_state *st, const char *dir)
+{
+	uint32_t key = 0;
+	int fd, err;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		log_error("cannot open cgroup %s: %s", dir, strerror(errno));
+		return err;
+	}
+	err = bpf_map__update_elem(st->skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd),
+				   BPF_ANY);
+	if (err)
+		log_error("cannot set the cgroup filter to %s: %s", dir, strerror(-err));
+	close(fd);
+	return err;
+}
+
+static int biosnoop_start(struct tracer *t)
+{
+	struct biosnoop_state *st = t->state;
+	const struct biosnoop_opts *o = t->inv->opts;
+	struct biosnoop_print_opts popts = {
+		.format = t->inv->common.format,
+		.queued = o->queued,
+		.wallclock = o->wallclock,
+		.partition = o->partition,
+		.start_mono_ns = t->start_mono_ns,
+		.start_real_ns = t->start_real_ns,
+	};
+	int err;
+
+	if (o->cgroup && (err = set_cgroup_filter(st, o->cgroup)))
+		return err;
+	err = blockdev_init(&st->disks, "/", t->start_mono_ns);
+	if (err)
+		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
+			 strerror(-err));
+	st->ncpus = libbpf_num_possible_cpus();
+	if (st->ncpus <= 0)
+		return st->ncpus < 0 ? st->ncpus : -EINVAL;
+	st->percpu = calloc((size_t)st->ncpus, sizeof(*st->percpu));
+	if (!st->percpu)
+		return -ENOMEM;
+	popts.disk_width = st->disks.longest_disk_name;
+	popts.part_width = st->disks.longest_part_name;
+	biosnoop_printer_init(&st->printer, &popts);
+	biosnoop_print_header(&st->printer, t->out);
+	st->reported_ns = t->start_mono_ns;
+	st->started = true;
+	return 0;
+}
+
+static int biosnoop_event(struct tracer *t, const void *data, size_t size)
+{
+	struct biosnoop_state *st = t->state;
+	const struct biosnoop_event *e = data;
+	struct blockdev_hit hit;
+
+	if (size < sizeof(*e))
+		return 0;
+	blockdev_resolve(&st->disks, e->dev, e->sector, e->ts_ns, &hit);
+	biosnoop_print_event(&st->printer, t->out, e, hit.disk, hit.partition);
+	return 0;
+}
+
+static uint64_t counter_total(struct biosnoop_state *st, uint32_t which)
+{
+	uint64_t sum = 0;
+
+	if (bpf_map__lookup_elem(st->skel->maps.counters, &which, sizeof(which), st->percpu,
+				 (size_t)st->ncpus * sizeof(*st->percpu), 0))
+		return 0;
+	for (int cpu = 0; cpu < st->ncpus; cpu++)
+		sum += st->percpu[cpu];
+	return sum;
+}
+
+/* Losses are told as they happen (stderr, and a JSON record), at most once a tick. */
+static int biosnoop_tick(struct tracer *t, bool final)
+{
+	struct biosnoop_state *st = t->state;
+	struct biosnoop_losses total, delta;
+	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
+	char text[256];
+
+	if (!st->started)
+		return 0;
+	total.ringbuf = counter_total(st, BIOSNOOP_LOST_RINGBUF);
+	total.inflight = counter_total(st, BIOSNOOP_LOST_INFLIGHT);
+	total.issue_unseen = counter_total(st, BIOSNOOP_DONE_UNSEEN);
+	delta.ringbuf = total.ringbuf - st->reported.ringbuf;
+	delta.inflight = total.inflight - st->reported.inflight;
+	delta.issue_unseen = total.issue_unseen - st->reported.issue_unseen;
+	if (delta.ringbuf || delta.inflight) {
+		if (!final)
+			log_warn("%llu events lost in the last %.1f s (%llu ring buffer full, %llu in-flight "
+				 "table full); %llu lost so far",
+				 (unsigned long long)(delta.ringbuf + delta.inflight),
+				 (double)(now - st->reported_ns) / 1e9, (unsigned long long)delta.ringbuf,
+				 (unsigned long long)delta.inflight,
+				 (unsigned long long)(total.ringbuf + total.inflight));
+		biosnoop_print_lost(&st->printer, t->out, now, &delta);
+		st->reported = total;
+		st->reported_ns = now;
+	}
+	if (final) {
+		biosnoop_print_summary(&st->printer, t->out, now, t->events, &total);
+		biosnoop_summary_text(text, sizeof(text), t->events, &total);
+		fprintf(stderr, "%s: %s\n", log_progname, text);
+	}
+	return 0;
+}
+
+static const struct tracer_tool biosnoop_tracer = {
+	.probes = &biosnoop_probe_table,
+	.state_size = sizeof(struct biosnoop_state),
+	.open = biosnoop_open,
+	.destroy = biosnoop_destroy,
+	.start = biosnoop_start,
+	.events_map = biosnoop_events,
+	.event = biosnoop_event,
+	.tick = biosnoop_tick,
+};
+
+static int biosnoop_run(struct invocation *inv)
+{
+	return tracer_run(inv, &biosnoop_tracer);
+}
+
+const struct tool tool_biosnoop = {
+	.name = "biosnoop",
+	.summary = "Trace block device I/O with latency and disk name",
+	.args_doc = "[DURATION]",
+	.doc = "Trace every block I/O request: who issued it, where, how big and how long the "
+	       "device took. Runs until Ctrl-C, or for DURATION seconds (same as -D)."
+	       "\v"
+	       "Columns:\n"
+	       "  TIME(s)  completion, seconds since tracing started (-t: TIME, local time of\n"
+	       "           day HH:MM:SS.uuuuuu)\n"
+	       "  COMM     name of the task that submitted the request (see Owner below)\n"
+	       "  PID      its process ID\n"
+	       "  DISK     whole disk: sda, nvme0n1, loop3; MAJ:MIN when it has no name\n"
+	       "  PART     (-P) partition holding the first sector; - if none\n"
+	       "  T        type, as blktrace's rwbs: R read, W write, D discard, DE secure\n"
+	       "           erase, F flush, N other; F before the type is a preflush, after it\n"
+	       "           FUA; then A readahead, S sync, M metadata\n"
+	       "  SECTOR   first 512-byte sector, counted from the start of the whole disk\n"
+	       "  BYTES    size of the request\n"
+	       "  QUE(ms)  (-Q) time from creation to issue to the driver; - if not seen\n"
+	       "  LAT(ms)  device latency: issue to completion\n"
+	       "A column widens, under a new header line, when a longer value appears.\n"
+	       "\n"
+	       "Owner: COMM and PID are the task that created the request (or, on kernels that\n"
+	       "cannot show creation, queued it). For requests created before tracing started\n"
+	       "they are the task that issued it to the driver, often a kworker. Buffered\n"
+	       "writes are submitted by writeback threads, not by the process that wrote.\n"
+	       "-p and -c match that owner; -d, -p and -c filter in the kernel.\n"
+	       "-p refuses a PID that does not exist instead of waiting for it to appear.\n"
+	       "-c takes a cgroup v2 directory (/sys/fs/cgroup/... or wherever cgroup2 is\n"
+	       "mounted); its child cgroups are included.\n"
+	       "\n"
+	       "--json: one object per line. Every object has \"record\" (\"io\", \"lost\" or\n"
+	       "\"summary\"), \"time_ns\" (since start; slightly negative for requests that\n"
+	       "completed while attaching) and \"timestamp\" (ISO-8601 UTC, microseconds).\n"
+	       "  io       \"comm\", \"pid\", \"disk\", \"partition\" (null if none), \"dev_major\",\n"
+	       "           \"dev_minor\", \"rwbs\" (the T column), \"sector\", \"bytes\",\n"
+	       "           \"queue_ns\" (null if not seen), \"latency_ns\", \"owner_at_issue\"\n"
+	       "           (true: comm and pid are the issuing task, see Owner)\n"
+	       "  lost     \"lost\", \"ringbuf_full\", \"inflight_full\": requests not reported\n"
+	       "           since the previous lost record (at most one a second)\n"
+	       "  summary  last line: \"events\", \"lost\", \"ringbuf_full\", \"inflight_full\",\n"
+	       "           \"issue_unseen\" (completions whose issue was not seen), all totals\n"
+	       "--csv: a header line, then one line per request with the io fields in that\n"
+	       "order (time_ns and timestamp first; empty for null).\n"
+	       "Lost requests are reported on stderr at most once a second while it happens,\n"
+	       "and the last line on stderr is \"N events, N lost (...)\".\n"
+	       "\n"
+	       "Exit status: 0 when tracing ended normally (Ctrl-C, SIGTERM, DURATION, or the\n"
+	       "reader of the output went away); 1 when it cannot trace on this kernel or\n"
+	       "failed while running; 2 on usage errors (bad option, unknown disk, no such\n"
+	       "process, not a cgroup v2 directory).",
+	.options = biosnoop_options,
+	.parse = biosnoop_parse,
+	.validate = biosnoop_validate,
+	.run = biosnoop_run,
+	.tracer = &biosnoop_tracer,
+	.opts_size = sizeof(struct biosnoop_opts),
+	.opts_defaults = &biosnoop_defaults,
+	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,
+	.applet = true,
+};
