@@ -7,10 +7,12 @@
 
 extern const struct tool tool_biosnoop;
 extern const struct tool tool_probes;
+extern const struct tool tool_zfsslower;
 
 const struct tool *const tool_table[] = {
 	&tool_biosnoop,
 	&tool_probes,
+	&tool_zfsslower,
 };
 
 const unsigned tool_count = sizeof(tool_table) / sizeof(tool_table[0]);
