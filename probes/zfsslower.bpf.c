@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* zfsslower: ZFS reads, writes, opens and fsyncs slower than a threshold, timed from the
+ * zpl_* file operations' entry to their return. One entry/return program pair per operation,
+ * signature and attach kind; the engine loads only the pairs it chose. The zfs module rarely
+ * has BTF, but the kernel types read here (kiocb, file, dentry) come from vmlinux BTF. */
+#include "kernel.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "zfsslower.h"
+
+const volatile __u32 filter_tgid;
+const volatile __u64 min_lat_ns;
+
+struct inflight {
+	u64 ts_ns;
+	s64 offset;
+	struct file *file;
+	u32 op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u64); /* pid_tgid: a thread is inside one zpl_* call at a time */
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZFSSLOWER_COUNTER_MAX);
+	__type(key, u32);
+	__type(value, u64);
+} counters SEC(".maps");
+
+static __always_inline void count(u32 which)
+{
+	u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline int entry(u32 op, struct file *file, s64 offset)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct inflight v = { .ts_ns = bpf_ktime_get_ns(), .offset = offset, .file = file, .op = op };
+
+	if (filter_tgid && (id >> 32) != filter_tgid)
+		return 0;
+	if (bpf_map_update_elem(&inflight, &id, &v, BPF_ANY))
+		count(ZFSSLOWER_LOST_INFLIGHT);
+	return 0;
+}
+
+static __always_inline int leave(s64 ret)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	struct inflight *v = bpf_map_lookup_elem(&inflight, &id);
+	struct zfsslower_event *e;
+	struct dentry *dentry;
+	u64 now, lat;
+
+	if (!v)
+		return 0;
+	now = bpf_ktime_get_ns();
+	lat = now - v->ts_ns;
+	if (lat < min_lat_ns)
+		goto out;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(ZFSSLOWER_LOST_RINGBUF);
+		goto out;
+	}
+	e->ts_ns = now;
+	e->lat_ns = lat;
+	e->offset = v->offset;
+	e->op = v->op;
+	e->bytes = (v->op == ZFS_OP_READ || v->op == ZFS_OP_WRITE) && ret > 0 ? ret : 0;
+	e->pid = id >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	dentry = BPF_CORE_READ(v->file, f_path.dentry);
+	e->name[0] = '\0';
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(dentry, d_name.name));
+	bpf_ringbuf_submit(e, 0);
+out:
+	bpf_map_delete_elem(&inflight, &id);
+	return 0;
+}
+
+static __always_inline s64 kiocb_pos(struct kiocb *iocb)
+{
+	return BPF_CORE_READ(iocb, ki_pos);
+}
+
+static __always_inline struct file *kiocb_file(struct kiocb *iocb)
+{
+	return BPF_CORE_READ(iocb, ki_filp);
+}
+
+static __always_inline s64 read_pos(loff_t *ppos)
+{
+	loff_t pos = 0;
+
+	bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
+	return pos;
+}
+
+/* zpl_iter_read/write(struct kiocb *, struct iov_iter *): OpenZFS 0.6.5+ on iter kernels */
+#define ITER_PAIR(name, op)                                                                        \
+	SEC("fentry/zpl_iter_" #name)                                                              \
+	int BPF_PROG(fentry_iter_##name, struct kiocb *iocb)                                       \
+	{                                                                                          \
+		return entry(op, kiocb_file(iocb), kiocb_pos(iocb));                               \
+	}                                                                                          \
+	SEC("fexit/zpl_iter_" #name)                                                               \
+	int BPF_PROG(fexit_iter_##name, struct kiocb *iocb, struct iov_iter *it, long ret)         \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}                                                                                          \
+	SEC("kprobe/zpl_iter_" #name)                                                              \
+	int BPF_KPROBE(kprobe_iter_##name, struct kiocb *iocb)                                     \
+	{                                                                                          \
+		return entry(op, kiocb_file(iocb), kiocb_pos(iocb));                               \
+	}                                                                                          \
+	SEC("kretprobe/zpl_iter_" #name)                                                           \
+	int BPF_KRETPROBE(kretprobe_iter_##name, long ret)                                         \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}
+
+/* zpl_aio_read/write(struct kiocb *, const struct iovec *, unsigned long nr_segs, loff_t pos) */
+#define AIO_PAIR(name, op)                                                                         \
+	SEC("fentry/zpl_aio_" #name)                                                               \
+	int BPF_PROG(fentry_aio_##name, struct kiocb *iocb, const struct iovec *iov,               \
+		     unsigned long nr_segs, loff_t pos)                                            \
+	{                                                                                          \
+		return entry(op, kiocb_file(iocb), pos);                                           \
+	}                                                                                          \
+	SEC("fexit/zpl_aio_" #name)                                                                \
+	int BPF_PROG(fexit_aio_##name, struct kiocb *iocb, const struct iovec *iov,                \
+		     unsigned long nr_segs, loff_t pos, long ret)                                  \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}                                                                                          \
+	SEC("kprobe/zpl_aio_" #name)                                                               \
+	int BPF_KPROBE(kprobe_aio_##name, struct kiocb *iocb, const struct iovec *iov,             \
+		       unsigned long nr_segs, loff_t pos)                                          \
+	{                                                                                          \
+		return entry(op, kiocb_file(iocb), pos);                                           \
+	}                                                                                          \
+	SEC("kretprobe/zpl_aio_" #name)                                                            \
+	int BPF_KRETPROBE(kretprobe_aio_##name, long ret)                                          \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}
+
+/* zpl_read/write(struct file *, char __user *, size_t, loff_t *): OpenZFS 0.6.x */
+#define RW_PAIR(name, op)                                                                          \
+	SEC("fentry/zpl_" #name)                                                                   \
+	int BPF_PROG(fentry_##name, struct file *file, char *buf, size_t len, loff_t *ppos)        \
+	{                                                                                          \
+		return entry(op, file, read_pos(ppos));                                            \
+	}                                                                                          \
+	SEC("fexit/zpl_" #name)                                                                    \
+	int BPF_PROG(fexit_##name, struct file *file, char *buf, size_t len, loff_t *ppos,         \
+		     long ret)                                                                     \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}                                                                                          \
+	SEC("kprobe/zpl_" #name)                                                                   \
+	int BPF_KPROBE(kprobe_##name, struct file *file, char *buf, size_t len, loff_t *ppos)      \
+	{                                                                                          \
+		return entry(op, file, read_pos(ppos));                                            \
+	}                                                                                          \
+	SEC("kretprobe/zpl_" #name)                                                                \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)                                              \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}
+
+ITER_PAIR(read, ZFS_OP_READ)
+ITER_PAIR(write, ZFS_OP_WRITE)
+AIO_PAIR(read, ZFS_OP_READ)
+AIO_PAIR(write, ZFS_OP_WRITE)
+RW_PAIR(read, ZFS_OP_READ)
+RW_PAIR(write, ZFS_OP_WRITE)
+
+/* zpl_open(struct inode *, struct file *) */
+SEC("fentry/zpl_open")
+int BPF_PROG(fentry_open, struct inode *inode, struct file *file)
+{
+	return entry(ZFS_OP_OPEN, file, 0);
+}
+SEC("fexit/zpl_open")
+int BPF_PROG(fexit_open, struct inode *inode, struct file *file, int ret)
+{
+	return leave(ret);
+}
+SEC("kprobe/zpl_open")
+int BPF_KPROBE(kprobe_open, struct inode *inode, struct file *file)
+{
+	return entry(ZFS_OP_OPEN, file, 0);
+}
+SEC("kretprobe/zpl_open")
+int BPF_KRETPROBE(kretprobe_open, int ret)
+{
+	return leave(ret);
+}
+
+/* zpl_fsync(struct file *, loff_t start, loff_t end, int datasync) */
+SEC("fentry/zpl_fsync")
+int BPF_PROG(fentry_fsync, struct file *file)
+{
+	return entry(ZFS_OP_FSYNC, file, 0);
+}
+SEC("fexit/zpl_fsync")
+int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datasync, int ret)
+{
+	return leave(ret);
+}
+SEC("kprobe/zpl_fsync")
+int BPF_KPROBE(kprobe_fsync, struct file *file)
+{
+	return entry(ZFS_OP_FSYNC, file, 0);
+}
+SEC("kretprobe/zpl_fsync")
+int BPF_KRETPROBE(kretprobe_fsync, int ret)
+{
+	return leave(ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";
