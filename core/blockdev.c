@@ -540,26 +540,35 @@ void blockdev_resolve(struct blockdev_table *t, uint32_t dev, uint64_t sector, u
 	hit->disk = hit->unknown;
 }
 
+static int range_of(const struct blockdev_entry *e, struct blockdev_range *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->disk_dev = e->disk_dev;
+	out->partition = e->partition;
+	if (!e->partition)
+		return 0;
+	if (e->sectors == 0)
+		return -ERANGE;
+	out->start = e->start;
+	out->end = e->start + e->sectors < e->start ? UINT64_MAX : e->start + e->sectors;
+	return 0;
+}
+
 int blockdev_find(const struct blockdev_table *t, const char *name, struct blockdev_range *out)
 {
 	if (strncmp(name, "/dev/", 5) == 0)
 		name += 5;
-	for (size_t i = 0; i < t->count; i++) {
-		const struct blockdev_entry *e = &t->entries[i];
+	for (size_t i = 0; i < t->count; i++)
+		if (strcmp(t->entries[i].name, name) == 0)
+			return range_of(&t->entries[i], out);
+	return -ENOENT;
+}
 
-		if (strcmp(e->name, name) != 0)
-			continue;
-		memset(out, 0, sizeof(*out));
-		out->disk_dev = e->disk_dev;
-		out->partition = e->partition;
-		if (!e->partition)
-			return 0;
-		if (e->sectors == 0)
-			return -ERANGE;
-		out->start = e->start;
-		out->end = e->start + e->sectors < e->start ? UINT64_MAX : e->start + e->sectors;
-		return 0;
-	}
+int blockdev_find_devnum(const struct blockdev_table *t, uint32_t dev, struct blockdev_range *out)
+{
+	for (size_t i = 0; i < t->count; i++)
+		if (t->entries[i].dev == dev)
+			return range_of(&t->entries[i], out);
 	return -ENOENT;
 }
 

@@ -92,6 +92,10 @@ void blockdev_resolve(struct blockdev_table *t, uint32_t dev, uint64_t sector, u
 /* Look a disk or partition up by name ("sda", "nvme0n1p2", "/dev/loop0"). -ENOENT if none. */
 int blockdev_find(const struct blockdev_table *t, const char *name, struct blockdev_range *out);
 
+/* The same by the device's own number (a disk's or a partition's), e.g. from stat() of
+ * /dev/mapper/vg-lv or /dev/disk/by-id/...: -ENOENT if none. */
+int blockdev_find_devnum(const struct blockdev_table *t, uint32_t dev, struct blockdev_range *out);
+
 /* The known names, disks and partitions, ", "-separated, cut with ", ..." to fit size. */
 void blockdev_list(const struct blockdev_table *t, char *buf, size_t size);
 

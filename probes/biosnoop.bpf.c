@@ -116,8 +116,20 @@ enum req_op___iot {
 	REQ_OP_DISCARD___iot = 3,
 	REQ_OP_SECURE_ERASE___iot = 5,
 	REQ_OP_WRITE_ZEROES___iot = 9,
-	REQ_OP_ZONE_APPEND___iot = 13,
 };
+
+/* Zone append was renumbered (13 in enum req_opf, 7 in 6.0's enum req_op): ask the kernel. */
+enum req_op___new { REQ_OP_ZONE_APPEND___new = 7 };
+enum req_opf___old { REQ_OP_ZONE_APPEND___old = 13 };
+
+static __always_inline u32 zone_append_op(void)
+{
+	if (bpf_core_enum_value_exists(enum req_op___new, REQ_OP_ZONE_APPEND___new))
+		return bpf_core_enum_value(enum req_op___new, REQ_OP_ZONE_APPEND___new);
+	if (bpf_core_enum_value_exists(enum req_opf___old, REQ_OP_ZONE_APPEND___old))
+		return bpf_core_enum_value(enum req_opf___old, REQ_OP_ZONE_APPEND___old);
+	return 0x100; /* no such op: matches nothing */
+}
 
 enum req_flag_bits {
 	__REQ_SYNC,
@@ -130,15 +142,6 @@ enum req_flag_bits {
 static __always_inline u32 req_flag(u32 bit_value)
 {
 	return 1u << bit_value;
-}
-
-/* Letters are shifted into a register and stored once: with rwbs[i++] on a stack buffer,
- * clang computes the address as "fp | i" (it knows the alignment), and the verifier rejects
- * bitwise operations on pointers. At most 7 letters, so the 8th byte stays NUL. */
-static __always_inline void rwbs_put(u64 *letters, int *at, char c)
-{
-	*letters |= (u64)(unsigned char)c << (*at * 8);
-	*at += 1;
 }
 
 /* Built in a register and stored whole: indexing the stack with a running count makes
@@ -159,7 +162,7 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs)
 
 	if (opf & req_flag(bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)))
 		RWBS_PUT(acc, shift, 'F');
-	if (op == REQ_OP_WRITE___iot || op == REQ_OP_ZONE_APPEND___iot || op == REQ_OP_WRITE_ZEROES___iot) {
+	if (op == REQ_OP_WRITE___iot || op == zone_append_op() || op == REQ_OP_WRITE_ZEROES___iot) {
 		RWBS_PUT(acc, shift, 'W');
 	} else if (op == REQ_OP_DISCARD___iot) {
 		RWBS_PUT(acc, shift, 'D');

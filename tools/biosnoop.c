@@ -6,7 +6,9 @@
 #include "blockdev.h"
 #include "escape.h"
 #include "log.h"
+#include "losses.h"
 #include "parse.h"
+#include "proc.h"
 #include "tool.h"
 #include "tracer.h"
 
@@ -14,11 +16,11 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <mntent.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,7 +133,8 @@ enum {
 
 static const struct argp_option biosnoop_options[] = {
 	{ "disk", OPT_DISK, "DISK", 0,
-	  "Only this disk or partition: sda, nvme0n1, loop3, sda1, loop0p1 (/dev/ optional)", 0 },
+	  "Only this disk or partition: sda, nvme0n1, loop3, sda1, loop0p1, or a path to its "
+	  "device node (/dev/mapper/..., /dev/disk/by-id/...)", 0 },
 	{ "pid", OPT_PID, "PID", 0, "Only requests submitted by this process (it must exist)", 0 },
 	{ "cgroup", OPT_CGROUP, "DIR", 0,
 	  "Only requests submitted from this cgroup v2 directory or below it", 0 },
@@ -204,6 +207,7 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 {
 	struct blockdev_table disks;
 	char list[1024], name[128];
+	struct stat st;
 	int err = blockdev_init(&disks, "/", 0);
 
 	if (err) {
@@ -212,6 +216,11 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 		goto out;
 	}
 	err = blockdev_find(&disks, o->disk, &o->range);
+	/* any other path to the node: /dev/mapper/vg-lv, /dev/disk/by-id/... */
+	if (err == -ENOENT && strchr(o->disk, '/') && stat(o->disk, &st) == 0 &&
+	    S_ISBLK(st.st_mode))
+		err = blockdev_find_devnum(&disks, blockdev_kdev(major(st.st_rdev), minor(st.st_rdev)),
+					   &o->range);
 	if (err == -ENOENT) {
 		blockdev_list(&disks, list, sizeof(list));
 		err = usage_error(inv, "unknown disk '%s'; disks here: %s",
@@ -222,39 +231,6 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 out:
 	blockdev_free(&disks);
 	return err;
-}
-
-static unsigned read_tgid(uint32_t pid)
-{
-	char path[64], line[128];
-	unsigned tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %u", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
-/* Refuse rather than wait: a PID that does not exist now is more likely a typo than a
- * process about to start, and PIDs are reused. */
-static int validate_pid(struct invocation *inv, const struct biosnoop_opts *o)
-{
-	unsigned tgid;
-
-	if (kill((pid_t)o->pid, 0) != 0 && errno == ESRCH)
-		return usage_error(inv, "no process with PID %u (biosnoop does not wait for one to start)",
-				   o->pid);
-	tgid = read_tgid(o->pid);
-	if (tgid && tgid != o->pid)
-		return usage_error(inv, "PID %u is a thread of process %u: --pid takes a process ID",
-				   o->pid, tgid);
-	return 0;
 }
 
 static void cgroup2_mount(char *buf, size_t size)
@@ -307,7 +283,7 @@ static int biosnoop_validate(struct invocation *inv)
 		inv->common.duration_ms = o->duration_ms;
 	if (o->disk && (err = validate_disk(inv, o)))
 		return err;
-	if (o->pid && (err = validate_pid(inv, o)))
+	if (o->pid && (err = proc_validate_pid(inv, o->pid)))
 		return err;
 	if (o->cgroup && (err = validate_cgroup(inv, o)))
 		return err;
@@ -321,10 +297,14 @@ struct biosnoop_state {
 	bool started;
 	struct blockdev_table disks;
 	struct biosnoop_printer printer;
-	uint64_t *percpu;             /* one counter's value on every CPU */
-	int ncpus;
-	struct biosnoop_losses reported; /* totals at the last loss report */
-	uint64_t reported_ns;
+	struct losses losses;
+};
+
+static const struct loss_kind biosnoop_losses[] = {
+	{ BIOSNOOP_LOST_RINGBUF, "ringbuf_full", "ring buffer full", true },
+	{ BIOSNOOP_LOST_INFLIGHT, "inflight_full", "in-flight table full", true },
+	/* not lost: no latency to report for a request that never reached the driver */
+	{ BIOSNOOP_DONE_UNSEEN, "issue_unseen", "completed without a seen issue", false },
 };
 
 static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *opts,
@@ -356,8 +336,7 @@ static void biosnoop_destroy(struct tracer *t)
 	biosnoop_bpf__destroy(st->skel);
 	st->skel = NULL;
 	blockdev_free(&st->disks);
-	free(st->percpu);
-	st->percpu = NULL;
+	losses_free(&st->losses);
 	st->started = false;
 }
 
@@ -408,17 +387,14 @@ static int biosnoop_start(struct tracer *t)
 	if (err)
 		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
 			 strerror(-err));
-	st->ncpus = libbpf_num_possible_cpus();
-	if (st->ncpus <= 0)
-		return st->ncpus < 0 ? st->ncpus : -EINVAL;
-	st->percpu = calloc((size_t)st->ncpus, sizeof(*st->percpu));
-	if (!st->percpu)
-		return -ENOMEM;
+	err = losses_init(&st->losses, st->skel->maps.counters, biosnoop_losses,
+			  ARRAY_SIZE(biosnoop_losses));
+	if (err)
+		return err;
 	popts.disk_width = st->disks.longest_disk_name;
 	popts.part_width = st->disks.longest_part_name;
 	biosnoop_printer_init(&st->printer, &popts);
 	biosnoop_print_header(&st->printer, t->out);
-	st->reported_ns = t->start_mono_ns;
 	st->started = true;
 	return 0;
 }
@@ -436,52 +412,11 @@ static int biosnoop_event(struct tracer *t, const void *data, size_t size)
 	return 0;
 }
 
-static uint64_t counter_total(struct biosnoop_state *st, uint32_t which)
-{
-	uint64_t sum = 0;
-
-	if (bpf_map__lookup_elem(st->skel->maps.counters, &which, sizeof(which), st->percpu,
-				 (size_t)st->ncpus * sizeof(*st->percpu), 0))
-		return 0;
-	for (int cpu = 0; cpu < st->ncpus; cpu++)
-		sum += st->percpu[cpu];
-	return sum;
-}
-
-/* Losses are told as they happen (stderr, and a JSON record), at most once a tick. */
 static int biosnoop_tick(struct tracer *t, bool final)
 {
 	struct biosnoop_state *st = t->state;
-	struct biosnoop_losses total, delta;
-	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
-	char text[256];
 
-	if (!st->started)
-		return 0;
-	total.ringbuf = counter_total(st, BIOSNOOP_LOST_RINGBUF);
-	total.inflight = counter_total(st, BIOSNOOP_LOST_INFLIGHT);
-	total.issue_unseen = counter_total(st, BIOSNOOP_DONE_UNSEEN);
-	delta.ringbuf = total.ringbuf - st->reported.ringbuf;
-	delta.inflight = total.inflight - st->reported.inflight;
-	delta.issue_unseen = total.issue_unseen - st->reported.issue_unseen;
-	if (delta.ringbuf || delta.inflight) {
-		if (!final)
-			log_warn("%llu events lost in the last %.1f s (%llu ring buffer full, %llu in-flight "
-				 "table full); %llu lost so far",
-				 (unsigned long long)(delta.ringbuf + delta.inflight),
-				 (double)(now - st->reported_ns) / 1e9, (unsigned long long)delta.ringbuf,
-				 (unsigned long long)delta.inflight,
-				 (unsigned long long)(total.ringbuf + total.inflight));
-		biosnoop_print_lost(&st->printer, t->out, now, &delta);
-		st->reported = total;
-		st->reported_ns = now;
-	}
-	if (final) {
-		biosnoop_print_summary(&st->printer, t->out, now, t->events, &total);
-		biosnoop_summary_text(text, sizeof(text), t->events, &total);
-		fprintf(stderr, "%s: %s\n", log_progname, text);
-	}
-	return 0;
+	return st->started ? losses_tick(&st->losses, t, final) : 0;
 }
 
 static const struct tracer_tool biosnoop_tracer = {
@@ -532,17 +467,18 @@ const struct tool tool_biosnoop = {
 	       "-c takes a cgroup v2 directory (/sys/fs/cgroup/... or wherever cgroup2 is\n"
 	       "mounted); its child cgroups are included.\n"
 	       "\n"
-	       "--json: one object per line. Every object has \"record\" (\"io\", \"lost\" or\n"
-	       "\"summary\"), \"time_ns\" (since start; slightly negative for requests that\n"
-	       "completed while attaching) and \"timestamp\" (ISO-8601 UTC, microseconds).\n"
-	       "  io       \"comm\", \"pid\", \"disk\", \"partition\" (null if none), \"dev_major\",\n"
-	       "           \"dev_minor\", \"rwbs\" (the T column), \"sector\", \"bytes\",\n"
-	       "           \"queue_ns\" (null if not seen), \"latency_ns\", \"owner_at_issue\"\n"
-	       "           (true: comm and pid are the issuing task, see Owner)\n"
-	       "  lost     \"lost\", \"ringbuf_full\", \"inflight_full\": requests not reported\n"
-	       "           since the previous lost record (at most one a second)\n"
-	       "  summary  last line: \"events\", \"lost\", \"ringbuf_full\", \"inflight_full\",\n"
-	       "           \"issue_unseen\" (completions whose issue was not seen), all totals\n"
+	       "--json: one object per line, each with \"record\": \"io\", \"lost\" or \"summary\".\n"
+	       "  io       \"time_ns\" (completion, since start; slightly negative for requests\n"
+	       "           that completed while attaching), \"timestamp\" (ISO-8601 UTC with\n"
+	       "           microseconds), \"comm\", \"pid\", \"disk\", \"partition\" (null if\n"
+	       "           none), \"dev_major\", \"dev_minor\", \"rwbs\" (the T column), \"sector\",\n"
+	       "           \"bytes\", \"queue_ns\" (null if not seen), \"latency_ns\",\n"
+	       "           \"owner_at_issue\" (true: comm and pid are the issuing task)\n"
+	       "  lost     \"time_ns\", \"ringbuf_full\", \"inflight_full\" (requests lost since\n"
+	       "           the previous lost record), \"issue_unseen\"; at most one a second\n"
+	       "  summary  last line, totals: \"events\", \"lost\", \"ringbuf_full\",\n"
+	       "           \"inflight_full\", \"issue_unseen\" (completions whose issue to the\n"
+	       "           driver was not seen: no latency, so no io record; not lost)\n"
 	       "--csv: a header line, then one line per request with the io fields in that\n"
 	       "order (time_ns and timestamp first; empty for null).\n"
 	       "Lost requests are reported on stderr at most once a second while it happens,\n"

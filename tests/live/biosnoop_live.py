@@ -1,0 +1,886 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Live tests of `iotrace biosnoop`: real BPF on this kernel, real I/O on loop devices.
+
+Run through tests/live/run.sh (root, IOTRACE=path/to/iotrace). Each test prints one line,
+PASS or FAIL with the reason; a test that cannot run fails. Everything a test creates (loop
+devices, backing files, cgroups, processes) is removed when it ends, however it ends.
+"""
+
+import contextlib
+import csv
+import ctypes
+import fcntl
+import io
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+IOTRACE = os.environ.get("IOTRACE", "")
+PIDFILE = os.environ.get("IOTRACE_LIVE_PIDFILE")  # run.sh ends what a crashed run left behind
+WORK_PARENT = os.environ.get("IOTRACE_LIVE_DIR", "/var/tmp")
+CGROUP2_ROOT = os.environ.get("IOTRACE_CGROUP2", "/sys/fs/cgroup/unified")
+ATTACH_TIMEOUT = 90  # BPF load under ASan on a busy 2-core machine
+STOP_TIMEOUT = 60
+LOOP_CTL_ADD = 0x4C80
+LOOP_CTL_REMOVE = 0x4C81
+
+JSON_IO_FIELDS = {"record", "time_ns", "timestamp", "comm", "pid", "disk", "partition",
+                  "dev_major", "dev_minor", "rwbs", "sector", "bytes", "queue_ns",
+                  "latency_ns", "owner_at_issue"}
+JSON_SUMMARY_FIELDS = {"record", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
+                       "issue_unseen"}
+JSON_LOST_FIELDS = {"record", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen"}
+CSV_FIELDS = ["time_ns", "timestamp", "comm", "pid", "disk", "partition", "dev_major",
+              "dev_minor", "rwbs", "sector", "bytes", "queue_ns", "latency_ns",
+              "owner_at_issue"]
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
+                   "runtime error:")
+
+
+class Fail(Exception):
+    pass
+
+
+def started(p):
+    if PIDFILE:
+        with open(PIDFILE, "a") as f:
+            f.write("%d\n" % p.pid)
+    return p
+
+
+def check(cond, reason):
+    if not cond:
+        raise Fail(reason)
+
+
+def run(cmd, timeout=60, ok=True):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if ok and p.returncode != 0:
+        raise Fail("%s failed (%d): %s" % (" ".join(cmd), p.returncode,
+                                           p.stderr.decode(errors="replace").strip()))
+    return p
+
+
+# ---- the pieces a test is built from; each registers its own cleanup --------------------
+
+class Scratch:
+    """A directory on a real filesystem (direct I/O does not work on tmpfs)."""
+
+    def __init__(self, stack):
+        fstype = run(["stat", "-f", "-c", "%T", WORK_PARENT]).stdout.decode().strip()
+        check(fstype != "tmpfs", "%s is tmpfs: direct I/O needs a real filesystem "
+              "(set IOTRACE_LIVE_DIR)" % WORK_PARENT)
+        self.dir = tempfile.mkdtemp(prefix="iotrace-live-", dir=WORK_PARENT)
+        stack.callback(self._remove)
+
+    def _remove(self):
+        for name in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, name))  # files and symlinks only
+        os.rmdir(self.dir)
+
+    def file(self, name, size):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.truncate(size)
+        return path
+
+
+def detach_loop(dev):
+    for _ in range(50):
+        if subprocess.run(["losetup", "-d", dev], stderr=subprocess.DEVNULL).returncode == 0:
+            return
+        time.sleep(0.1)
+
+
+def loop_device(stack, backing, partitions=False):
+    cmd = ["losetup", "-f", "--show", "--direct-io=on"] + (["-P"] if partitions else []) + [backing]
+    dev = run(cmd).stdout.decode().strip()
+    stack.callback(detach_loop, dev)
+    return dev
+
+
+def new_loop_number():
+    """A loop device number the kernel does not have yet."""
+    for n in range(64, 1000):
+        if not os.path.exists("/sys/class/block/loop%d" % n):
+            return n
+    raise Fail("no free loop device number below 1000")
+
+
+def create_loop_later(stack, backing):
+    """Make a brand-new loop device (LOOP_CTL_ADD), as a disk hot-plugged after start-up."""
+    n = new_loop_number()
+    fd = os.open("/dev/loop-control", os.O_RDWR)
+    try:
+        fcntl.ioctl(fd, LOOP_CTL_ADD, n)
+    finally:
+        os.close(fd)
+
+    def remove():
+        fd = os.open("/dev/loop-control", os.O_RDWR)
+        try:
+            for _ in range(50):
+                try:
+                    fcntl.ioctl(fd, LOOP_CTL_REMOVE, n)
+                    return
+                except OSError:
+                    time.sleep(0.1)
+        finally:
+            os.close(fd)
+    stack.callback(remove)
+    dev = "/dev/loop%d" % n
+    for _ in range(50):
+        if os.path.exists(dev):
+            break
+        time.sleep(0.1)
+    run(["losetup", "--direct-io=on", dev, backing])
+    stack.callback(detach_loop, dev)
+    return dev
+
+
+def partitioned_loop(stack, scratch):
+    """64 MiB with p1 = sectors 2048..43007 and p2 = 43008..; returns (disk, p1 start, p1 size)."""
+    img = scratch.file("parts.img", 64 << 20)
+    layout = "label: dos\nstart=2048, size=40960, type=83\nstart=43008, size=40960, type=83\n"
+    p = subprocess.run(["sfdisk", "--no-reread", "--no-tell-kernel", img], input=layout.encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check(p.returncode == 0, "sfdisk failed: %s" % p.stderr.decode(errors="replace").strip())
+    dev = loop_device(stack, img, partitions=True)
+    name = os.path.basename(dev)
+
+    def appeared(seconds):
+        for _ in range(int(seconds * 10)):
+            if os.path.exists("/sys/class/block/%sp1" % name) and os.path.exists(dev + "p1"):
+                return True
+            time.sleep(0.1)
+        return False
+    # A kernel without partition table parsers (this one: no CONFIG_MSDOS_PARTITION) scans
+    # nothing; partx reads the table itself and adds the partitions with BLKPG.
+    if not appeared(1):
+        run(["partx", "--add", dev])
+        appeared(5)
+    check(os.path.exists(dev + "p1"), "%sp1 did not appear after losetup -P" % dev)
+    start = int(open("/sys/class/block/%sp1/start" % name).read())
+    size = int(open("/sys/class/block/%sp1/size" % name).read())
+    check((start, size) == (2048, 40960), "unexpected partition layout %d+%d" % (start, size))
+    return dev, start, size
+
+
+WRITER = r"""
+import ctypes, json, mmap, os, sys
+name = bytes.fromhex(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0) != 0:  # PR_SET_NAME
+    sys.exit("prctl failed")
+ops = json.loads(sys.argv[2])
+fds = {}
+for dev, *_ in ops:
+    if dev not in fds:
+        fds[dev] = os.open(dev, os.O_RDWR | os.O_DIRECT)
+print(os.getpid(), flush=True)
+if sys.stdin.readline().strip() != "go":
+    sys.exit(0)
+for dev, op, off, size, *repeat in ops:  # [dev, op, offset, size(, count)]
+    buf = mmap.mmap(-1, size)  # page-aligned, as O_DIRECT wants
+    buf.write(bytes([0xa5]) * size)
+    for i in range(repeat[0] if repeat else 1):
+        if op == "W":
+            n = os.pwritev(fds[dev], [buf], off + i * size)
+        else:
+            n = os.preadv(fds[dev], [buf], off + i * size)
+        if n != size:
+            sys.exit("short %s at %d: %d" % (op, off + i * size, n))
+print("done", flush=True)
+"""
+
+
+class Writer:
+    """A process named `name` (prctl) that does direct I/O [(dev, 'W'|'R', offset, size)] when
+    told to go. It exists (for -p) before biosnoop starts."""
+
+    def __init__(self, stack, name, ops):
+        self.name = name
+        self.ops = ops
+        self.p = started(subprocess.Popen([sys.executable, "-c", WRITER, name.encode().hex(),
+                                           json.dumps(ops)], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        stack.callback(self._kill)
+        line = self.p.stdout.readline().decode().strip()
+        if not line.isdigit():
+            self.p.kill()
+            raise Fail("writer did not start: %s" % self.p.stderr.read().decode(errors="replace"))
+        self.pid = int(line)
+
+    def go(self, timeout=120):
+        self.p.stdin.write(b"go\n")
+        self.p.stdin.flush()
+        out, err = self.p.communicate(timeout=timeout)
+        check(self.p.returncode == 0 and b"done" in out,
+              "writer %s failed: %s" % (self.name, err.decode(errors="replace").strip()))
+
+    def _kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+class Cgroup:
+    def __init__(self, stack):
+        check(os.path.isdir(CGROUP2_ROOT), "no cgroup v2 at %s" % CGROUP2_ROOT)
+        self.path = tempfile.mkdtemp(prefix="iotrace-live-", dir=CGROUP2_ROOT)
+        stack.callback(self._remove)
+
+    def add(self, pid):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def _remove(self):
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+class Biosnoop:
+    """`iotrace biosnoop -v ARGS` in the background; output collected as it comes."""
+
+    def __init__(self, stack, args, hold_stdout=False):
+        self.args = ["biosnoop", "-v"] + list(args)
+        self.drain = threading.Event()  # stdout is read only once this is set
+        if not hold_stdout:
+            self.drain.set()
+        self.p = started(subprocess.Popen([IOTRACE] + self.args, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE))
+        stack.callback(self._kill)
+        self.out = bytearray()
+        self.err = bytearray()
+        self.lock = threading.Lock()
+        self.readers = [threading.Thread(target=self._pump, args=(self.p.stdout, self.out)),
+                        threading.Thread(target=self._pump, args=(self.p.stderr, self.err))]
+        for t in self.readers:
+            t.daemon = True
+            t.start()
+        self.started = time.monotonic()
+
+    def _pump(self, pipe, buf):
+        if buf is self.out:
+            self.drain.wait()
+        while True:
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                return
+            with self.lock:
+                buf.extend(chunk)
+
+    def stdout(self):
+        with self.lock:
+            return bytes(self.out)
+
+    def stderr(self):
+        with self.lock:
+            return bytes(self.err).decode(errors="replace")
+
+    def wait_attached(self):
+        deadline = time.monotonic() + ATTACH_TIMEOUT
+        while time.monotonic() < deadline:
+            if "tracing" in self.stderr():
+                return
+            if self.p.poll() is not None:
+                for t in self.readers:
+                    t.join(5)
+                raise Fail("biosnoop %s exited (%d) before tracing: %s" %
+                           (" ".join(self.args), self.p.returncode, self.stderr().strip()))
+            time.sleep(0.05)
+        raise Fail("biosnoop did not say 'tracing' within %d s" % ATTACH_TIMEOUT)
+
+    def stop(self, expect_status=0):
+        """SIGINT, wait, check the exit status and that no sanitizer spoke."""
+        self.drain.set()
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Fail("biosnoop did not stop within %d s of SIGINT" % STOP_TIMEOUT)
+        for t in self.readers:
+            t.join(10)
+        err = self.stderr()
+        check_no_sanitizer(err)
+        check(self.p.returncode == expect_status,
+              "biosnoop %s exited %d, want %d: %s" % (" ".join(self.args), self.p.returncode,
+                                                     expect_status, err.strip()[-600:]))
+        return self.stdout(), err
+
+    def _kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def check_no_sanitizer(err):
+    for mark in SANITIZER_MARKS:
+        check(mark not in err, "sanitizer report on stderr: %s" % err[err.find(mark) - 200:][:1200])
+
+
+def trace(stack, args, writers, settle=0.5):
+    """Start biosnoop, wait until attached, let every writer go, stop; (stdout, stderr)."""
+    b = Biosnoop(stack, args)
+    b.wait_attached()
+    for w in writers:
+        w.go()
+    time.sleep(settle)  # completions are already in the ring buffer; this is for stragglers
+    return b.stop()
+
+
+def iotrace(args, timeout=120):
+    p = subprocess.run([IOTRACE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    err = p.stderr.decode(errors="replace")
+    check_no_sanitizer(err)
+    return p.returncode, p.stdout.decode(errors="replace"), err
+
+
+# ---- reading the output ---------------------------------------------------------------------
+
+TABLE_RIGHT = {"PID", "SECTOR", "BYTES", "QUE(ms)", "LAT(ms)"}
+
+
+def parse_table(text):
+    """Rows as dicts keyed by header names; checks that every row lines up under the header
+    above it (left-aligned columns start there, right-aligned ones end there)."""
+    rows = []
+    header = None
+    for line in text.splitlines():
+        check(not line.endswith(" "), "trailing blank in %r" % line)
+        cols = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", line)]
+        if line.startswith("TIME"):
+            header = cols
+            continue
+        check(header is not None, "row before any header: %r" % line)
+        check(len(cols) == len(header), "row has %d columns, header %d: %r" %
+              (len(cols), len(header), line))
+        row = {}
+        for (hs, he, name), (s, e, value) in zip(header, cols):
+            if name in TABLE_RIGHT:
+                check(e == he, "%s not right-aligned under its header: %r" % (name, line))
+            else:
+                check(s == hs, "%s not left-aligned under its header: %r" % (name, line))
+            row[name] = value
+        rows.append(row)
+    check(header is not None, "no header line in %r" % text[:200])
+    return rows
+
+
+def parse_json_lines(text):
+    records = []
+    for line in text.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError as e:
+            raise Fail("not JSON (%s): %r" % (e, line))
+    return records
+
+
+def io_records(records):
+    return [r for r in records if r.get("record") == "io"]
+
+
+def expect_ops(events, writer, disk, key_sector="sector", key_bytes="bytes", key_type="type",
+               key_comm="comm", key_pid="pid", key_disk="disk"):
+    """Each of the writer's operations (on whole disks) appears exactly once, with the right
+    facts; the writer did nothing else. events: dicts with str or int values."""
+    # the writer's other I/O (its interpreter reading files from the root disk) is not ours
+    everywhere = [e for e in events if int(e[key_pid]) == writer.pid]
+    mine = [e for e in everywhere if e[key_disk] == disk]
+    for dev, op, off, size in writer.ops:
+        sector = off // 512
+        hits = [e for e in mine if int(e[key_sector]) == sector and int(e[key_bytes]) == size
+                and first_op(e[key_type]) == op]
+        check(len(hits) == 1, "%s %s %d bytes at sector %d of %s: seen %d times in %r" %
+              (writer.name, op, size, sector, disk, len(hits), everywhere))
+        e = hits[0]
+        check(e[key_comm] == writer.name, "comm %r, want %r" % (e[key_comm], writer.name))
+    check(len(mine) == len(writer.ops), "writer %s has %d events on %s, did %d operations: %r" %
+          (writer.name, len(mine), disk, len(writer.ops), mine))
+    return mine
+
+
+def first_op(rwbs):
+    """The operation letter of an rwbs string: F before it is a preflush."""
+    letters = rwbs.lstrip("F") or "F"
+    return letters[0]
+
+
+# ---- the tests ------------------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def standard_ops(dev):
+    return [[dev, "W", 1 << 20, 4096], [dev, "W", 2 << 20, 8192], [dev, "W", 3 << 20, 65536],
+            [dev, "R", 1 << 20, 4096], [dev, "R", 3 << 20, 65536]]
+
+
+@test
+def table_shows_direct_io(stack):
+    """Known direct I/O on loopN: each request once, with its disk, type, sector, size, owner;
+    every row lines up under the header (with -Q and -P, all columns)."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w = Writer(stack, "iot-writer", standard_ops(dev))
+    out, err = trace(stack, ["-d", os.path.basename(dev), "-Q", "-P"], [w])
+    rows = parse_table(out.decode())
+    check(rows and "QUE(ms)" in rows[0] and "PART" in rows[0], "no QUE/PART column: %r" % rows[:1])
+    mine = expect_ops(rows, w, os.path.basename(dev), key_type="T", key_sector="SECTOR",
+                      key_bytes="BYTES", key_comm="COMM", key_pid="PID", key_disk="DISK")
+    for r in mine:
+        check(float(r["LAT(ms)"]) > 0, "latency not positive: %r" % r)
+        check(r["PART"] == "-", "partition on an unpartitioned disk: %r" % r)
+        check(r["QUE(ms)"] == "-" or float(r["QUE(ms)"]) >= 0, "bad QUE: %r" % r)
+    check(re.search(r"\d+ events, 0 lost \(0 ring buffer full, 0 in-flight table full, ", err),
+          "no summary line on stderr: %r" % err[-300:])
+
+
+@test
+def json_carries_the_same_facts(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    name = os.path.basename(dev)
+    w = Writer(stack, "iot-json", standard_ops(dev))
+    out, err = trace(stack, ["-d", name, "--json"], [w])
+    records = parse_json_lines(out.decode())
+    check(records and records[-1].get("record") == "summary", "last record is not the summary")
+    check(set(records[-1]) == JSON_SUMMARY_FIELDS, "summary fields %r" % sorted(records[-1]))
+    ios = io_records(records)
+    check(records[-1]["events"] == len(ios), "summary counts %d events, %d io records" %
+          (records[-1]["events"], len(ios)))
+    for r in ios:
+        check(set(r) == JSON_IO_FIELDS, "io fields %r" % sorted(r))
+    mine = expect_ops(ios, w, name, key_type="rwbs")
+    major, minor = os.major(os.stat(dev).st_rdev), os.minor(os.stat(dev).st_rdev)
+    for r in mine:
+        check(r["latency_ns"] > 0, "latency_ns %r" % r["latency_ns"])
+        check((r["dev_major"], r["dev_minor"]) == (major, minor), "dev %r" % r)
+        check(r["partition"] is None, "partition %r" % r["partition"])
+        check(r["owner_at_issue"] is False, "owner captured at issue, not creation: %r" % r)
+        check(r["queue_ns"] is None or r["queue_ns"] > 0, "queue_ns %r" % r["queue_ns"])
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["timestamp"]),
+              "timestamp %r" % r["timestamp"])
+        check(0 < r["time_ns"] < 600 * 10**9, "time_ns %r" % r["time_ns"])
+
+
+@test
+def csv_parses_with_the_same_facts(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    name = os.path.basename(dev)
+    w = Writer(stack, "iot-csv", standard_ops(dev))
+    out, _ = trace(stack, ["-d", name, "--csv"], [w])
+    reader = csv.DictReader(io.StringIO(out.decode()))
+    check(reader.fieldnames == CSV_FIELDS, "CSV header %r" % reader.fieldnames)
+    rows = list(reader)
+    for r in rows:
+        check(None not in r and all(v is not None for v in r.values()), "ragged row %r" % r)
+    mine = expect_ops(rows, w, name, key_type="rwbs")
+    for r in mine:
+        check(int(r["latency_ns"]) > 0 and r["partition"] == "" and r["owner_at_issue"] == "false",
+              "row %r" % r)
+
+
+@test
+def disk_filter_excludes_other_disk(stack):
+    s = Scratch(stack)
+    a = loop_device(stack, s.file("a.img", 32 << 20))
+    b = loop_device(stack, s.file("b.img", 32 << 20))
+    w = Writer(stack, "iot-two-disks", [[a, "W", 4096, 4096], [b, "W", 4096, 4096],
+                                         [b, "R", 8192, 4096], [a, "R", 8192, 4096]])
+    out, _ = trace(stack, ["-d", os.path.basename(a), "--json"], [w])
+    ios = io_records(parse_json_lines(out.decode()))
+    check(all(r["disk"] == os.path.basename(a) for r in ios),
+          "-d %s shows other disks: %r" % (os.path.basename(a), sorted({r["disk"] for r in ios})))
+    w.ops = [op for op in w.ops if op[0] == a]
+    expect_ops(ios, w, os.path.basename(a), key_type="rwbs")
+
+
+@test
+def partition_filter_shows_only_that_partition(stack):
+    s = Scratch(stack)
+    dev, p1_start, p1_size = partitioned_loop(stack, s)
+    name = os.path.basename(dev)
+    p1, p2 = dev + "p1", dev + "p2"
+    # through the partition node (remapped by the kernel) and the whole disk, inside p1 and not
+    w = Writer(stack, "iot-parts", [[p1, "W", 4096, 4096], [p2, "W", 4096, 4096],
+                                     [dev, "W", (p1_start + 100) * 512, 8192],
+                                     [dev, "W", (p1_start + p1_size) * 512, 4096],
+                                     [dev, "R", 0, 4096], [p1, "R", 4096, 4096]])
+    out, _ = trace(stack, ["-d", name + "p1", "--json"], [w])
+    ios = io_records(parse_json_lines(out.decode()))
+    check(all(r["partition"] == name + "p1" and r["disk"] == name for r in ios),
+          "-d %sp1 shows other places: %r" % (name, [(r["disk"], r["partition"], r["sector"])
+                                                   for r in ios]))
+    sectors = sorted((r["rwbs"][0], r["sector"], r["bytes"]) for r in ios if r["pid"] == w.pid)
+    want = sorted([("W", p1_start + 8, 4096), ("W", p1_start + 100, 8192), ("R", p1_start + 8, 4096)])
+    check(sectors == want, "partition events %r, want %r" % (sectors, want))
+    # -P names the partition in the table; -d also takes any path to the node (by-id style)
+    link = os.path.join(s.dir, "by-id-disk")
+    os.symlink(dev, link)
+    w2 = Writer(stack, "iot-parts2", [[p1, "W", 8192, 4096]])
+    out, _ = trace(stack, ["-d", link, "-P"], [w2])
+    rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w2.pid]
+    check(len(rows) == 1 and rows[0]["PART"] == name + "p1" and rows[0]["DISK"] == name and
+          int(rows[0]["SECTOR"]) == p1_start + 16, "-P rows %r" % rows)
+
+
+@test
+def pid_filter(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w1 = Writer(stack, "iot-wanted", [[dev, "W", 0, 4096], [dev, "R", 4096, 4096]])
+    w2 = Writer(stack, "iot-unwanted", [[dev, "W", 8192, 4096], [dev, "R", 12288, 4096]])
+    out, _ = trace(stack, ["-p", str(w1.pid), "--json"], [w1, w2])
+    ios = io_records(parse_json_lines(out.decode()))
+    check(all(r["pid"] == w1.pid for r in ios), "-p %d shows pids %r" %
+          (w1.pid, sorted({r["pid"] for r in ios})))
+    expect_ops(ios, w1, os.path.basename(dev), key_type="rwbs")
+
+
+@test
+def cgroup_filter(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    cg = Cgroup(stack)
+    w1 = Writer(stack, "iot-in-cgroup", [[dev, "W", 0, 4096], [dev, "R", 4096, 4096]])
+    w2 = Writer(stack, "iot-outside", [[dev, "W", 8192, 4096], [dev, "R", 12288, 4096]])
+    cg.add(w1.pid)
+    out, _ = trace(stack, ["-c", cg.path, "--json"], [w1, w2])
+    ios = io_records(parse_json_lines(out.decode()))
+    check(all(r["pid"] == w1.pid for r in ios), "-c shows pids %r, want only %d" %
+          (sorted({r["pid"] for r in ios}), w1.pid))
+    expect_ops(ios, w1, os.path.basename(dev), key_type="rwbs")
+
+
+@test
+def queued_adds_que_column(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w = Writer(stack, "iot-queued", [[dev, "W", 0, 4096]])
+    out, _ = trace(stack, ["-d", os.path.basename(dev), "-Q"], [w])
+    text = out.decode()
+    header = text.splitlines()[0].split()
+    check(header == ["TIME(s)", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES", "QUE(ms)",
+                     "LAT(ms)"], "header %r" % header)
+    rows = [r for r in parse_table(text) if int(r["PID"]) == w.pid]
+    check(len(rows) == 1 and re.fullmatch(r"\d+\.\d{3}|-", rows[0]["QUE(ms)"]), "rows %r" % rows)
+    out, _ = trace(stack, ["-d", os.path.basename(dev)], [])
+    check(out.decode().splitlines()[0].split() == ["TIME(s)", "COMM", "PID", "DISK", "T",
+                                                   "SECTOR", "BYTES", "LAT(ms)"],
+          "header without -Q: %r" % out[:200])
+
+
+@test
+def timestamp_is_wall_clock(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w = Writer(stack, "iot-clock", [[dev, "W", 0, 4096]])
+    before = time.time()
+    out, _ = trace(stack, ["-d", os.path.basename(dev), "-t"], [w])
+    rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w.pid]
+    check(len(rows) == 1 and re.fullmatch(r"\d\d:\d\d:\d\d\.\d{6}", rows[0]["TIME"]),
+          "rows %r" % rows)
+    h, m, sec = rows[0]["TIME"].split(":")
+    shown = int(h) * 3600 + int(m) * 60 + float(sec)
+    local = time.localtime(before)
+    expect = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
+    check(abs((shown - expect + 43200) % 86400 - 43200) < 120,
+          "time %s is not around local %02d:%02d:%02d" % (rows[0]["TIME"], local.tm_hour,
+                                                        local.tm_min, local.tm_sec))
+
+
+@test
+def loop_device_created_after_start_is_named(stack):
+    s = Scratch(stack)
+    img = s.file("late.img", 32 << 20)
+    b = Biosnoop(stack, ["--json"])
+    b.wait_attached()
+    time.sleep(1.2)  # past the name table's refresh interval: the new disk forces a re-read
+    dev = create_loop_later(stack, img)
+    w = Writer(stack, "iot-late", [[dev, "W", 0, 4096], [dev, "R", 0, 4096]])
+    w.go()
+    time.sleep(0.5)
+    out, _ = b.stop()
+    ios = io_records(parse_json_lines(out.decode()))
+    name = os.path.basename(dev)
+    mine = expect_ops(ios, w, name, key_type="rwbs")
+    check(all(r["disk"] == name for r in mine), "late disk named %r" % [r["disk"] for r in mine])
+
+
+@test
+def duration_argument_ends_the_run(stack):
+    start = time.monotonic()
+    b = Biosnoop(stack, ["2"])
+    b.wait_attached()
+    attached = time.monotonic()
+    try:
+        status = b.p.wait(30)
+    except subprocess.TimeoutExpired:
+        raise Fail("biosnoop 2 still running 30 s after attaching")
+    elapsed = time.monotonic() - attached
+    out, err = b.stop()
+    check(status == 0, "exit status %d" % status)
+    check(1.8 <= elapsed <= 4.5, "ran %.2f s after attaching, want about 2" % elapsed)
+    check(out.decode().startswith("TIME(s)"), "no table header: %r" % out[:100])
+    check(re.search(r"\d+ events, \d+ lost", err), "no summary on stderr")
+
+
+@test
+def probes_report_explains_choices(stack):
+    status, out, err = iotrace(["probes", "biosnoop"])
+    check(status == 0, "iotrace probes biosnoop exited %d: %s" % (status, err))
+    for event in ("block_io_start", "block_rq_issue", "block_io_done"):
+        check(re.search(r"^\s*\*\s+tp_btf\s+block:%s\s+chosen" % event, out, re.M),
+              "tp_btf block:%s not chosen:\n%s" % (event, out))
+    check(re.search(r"kprobe\s+\S+\s+unavailable: .*kprobes", out, re.I), "no kprobe reason:\n" + out)
+    check(re.search(r"fentry\s+\S+\s+unavailable: .*EPERM", out), "no fentry EPERM:\n" + out)
+    check("biosnoop can run on this kernel" in out, "no verdict line")
+    status, out, err = iotrace(["probes", "--json", "biosnoop"])
+    check(status == 0, "probes --json exited %d" % status)
+    report = json.loads(out)
+    check(report["can_run"] is True, "can_run %r" % report["can_run"])
+    for probe in report["probes"]:
+        if probe["chosen"] < 0:
+            continue
+        chosen = probe["candidates"][probe["chosen"]]
+        check(chosen["kind"] == "tp_btf", "%s chose %s" % (probe["name"], chosen["kind"]))
+        for c in probe["candidates"]:
+            if c["kind"] == "kprobe":
+                check(c["verdict"] == "unavailable" and "kprobes" in (c["reason"] or "").lower(),
+                      "kprobe candidate %r" % c)
+            if c["kind"] == "fentry":
+                check(c["verdict"] == "unavailable" and "EPERM" in (c["reason"] or ""),
+                      "fentry candidate %r" % c)
+
+
+OUR_PROGRAMS = re.compile(r"^(tp_btf|raw_tp|fentry|kprobe|tp)_(io|rq|acct|start)")
+
+
+def our_bpf_objects():
+    """IDs of loaded programs named like biosnoop's, and of links to them."""
+    progs = json.loads(run(["bpftool", "-j", "prog", "show"]).stdout or b"[]")
+    mine = {p["id"] for p in progs if OUR_PROGRAMS.match(p.get("name", ""))}
+    links = json.loads(run(["bpftool", "-j", "link", "show"]).stdout or b"[]")
+    return mine, {l["id"] for l in links if l.get("prog_id") in mine}
+
+
+def forced_backend_fails_cleanly(kind, reason):
+    progs_before, links_before = our_bpf_objects()
+    status, out, err = iotrace(["biosnoop", "--backend=" + kind, "-D", "1"])
+    check(status == 1, "--backend=%s exited %d, want 1: %s" % (kind, status, err))
+    check("cannot trace here" in err and reason.lower() in err.lower(),
+          "--backend=%s message does not say why (%s): %s" % (kind, reason, err))
+    check(out == "", "--backend=%s wrote to stdout: %r" % (kind, out[:200]))
+    progs_after, links_after = our_bpf_objects()
+    check(progs_after <= progs_before and links_after <= links_before,
+          "BPF left behind: programs %r, links %r" % (progs_after - progs_before,
+                                                      links_after - links_before))
+
+
+@test
+def backend_kprobe_fails_cleanly(stack):
+    forced_backend_fails_cleanly("kprobe", "kprobes")
+
+
+@test
+def backend_fentry_fails_cleanly(stack):
+    forced_backend_fails_cleanly("fentry", "EPERM")
+
+
+@test
+def min_ms_hides_fast_io(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w = Writer(stack, "iot-fast", standard_ops(dev))
+    out, err = trace(stack, ["-d", os.path.basename(dev), "--min-ms", "1000"], [w])
+    rows = parse_table(out.decode())
+    check(not rows, "--min-ms 1000 still shows %r" % rows)
+    check("0 events, 0 lost" in err, "summary %r" % err[-200:])
+
+
+@test
+def hostile_comm_is_escaped(stack):
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    evil = "\x1b[31mevil"
+    w = Writer(stack, evil, [[dev, "W", 0, 4096]])
+    out, _ = trace(stack, ["-d", os.path.basename(dev)], [w])
+    check(b"\x1b" not in out, "raw ESC in table output")
+    rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w.pid]
+    check(len(rows) == 1 and rows[0]["COMM"] == "\\x1b[31mevil", "rows %r" % rows)
+    w = Writer(stack, evil, [[dev, "W", 0, 4096]])
+    out, _ = trace(stack, ["-d", os.path.basename(dev), "--json"], [w])
+    check(b"\x1b" not in out, "raw ESC in JSON output")
+    ios = [r for r in io_records(parse_json_lines(out.decode())) if r["pid"] == w.pid]
+    check(len(ios) == 1 and ios[0]["comm"] == evil, "json %r" % ios)
+    w = Writer(stack, evil, [[dev, "W", 0, 4096]])
+    out, _ = trace(stack, ["-d", os.path.basename(dev), "--csv"], [w])
+    check(b"\x1b" not in out, "raw ESC in CSV output")
+    rows = [r for r in csv.DictReader(io.StringIO(out.decode())) if r["pid"] == str(w.pid)]
+    check(len(rows) == 1 and rows[0]["comm"] == "\\x1b[31mevil", "csv %r" % rows)
+
+
+@test
+def losses_are_counted_not_silent(stack):
+    """A reader that stalls makes the ring buffer overflow: every request is then either
+    printed or counted as lost, on stderr while running, in a lost record and the summary."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 64 << 20))
+    requests = 40000  # the 2 MiB ring buffer holds about 21800
+    w = Writer(stack, "iot-flood", [[dev, "R", 0, 512, requests]])
+    b = Biosnoop(stack, ["-d", os.path.basename(dev), "--json"], hold_stdout=True)
+    b.wait_attached()
+    w.go()
+    b.drain.set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "events lost in the last" not in b.stderr():
+        time.sleep(0.1)
+    out, err = b.stop()
+    records = parse_json_lines(out.decode())
+    ios = [r for r in io_records(records) if r["pid"] == w.pid]
+    lost = [r for r in records if r["record"] == "lost"]
+    summary = records[-1]
+    check(summary["record"] == "summary", "no summary record")
+    check(summary["lost"] > 0 and summary["ringbuf_full"] > 0,
+          "nothing lost with a stalled reader: %r" % summary)
+    check(len(ios) + summary["lost"] == requests,
+          "%d printed + %d lost != %d requests; others %r; summary %r" % (len(ios), summary["lost"], requests, [r for r in io_records(records) if r["pid"] != w.pid][:5], summary))
+    check(summary["events"] == len(io_records(records)), "summary events %r" % summary)
+    check(lost and all(set(r) == JSON_LOST_FIELDS for r in lost), "lost records %r" % lost[:2])
+    in_records = sum(r["ringbuf_full"] + r["inflight_full"] for r in lost)
+    check(in_records == summary["lost"],
+          "lost records add up to %d, summary says %d" % (in_records, summary["lost"]))
+    check(re.search(r"warning: \d+ events lost in the last", err), "no warning while running")
+    check(re.search(r"%d events, %d lost \(%d ring buffer full, 0 in-flight table full, " %
+                    (summary["events"], summary["lost"], summary["ringbuf_full"]), err),
+          "final line does not match the summary: %r" % err[-300:])
+
+
+@test
+def events_stream_while_running(stack):
+    """An operator watching a quiet disk sees each request within a second, not at exit."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    w = Writer(stack, "iot-stream", [[dev, "W", 0, 4096]])
+    b = Biosnoop(stack, ["-d", os.path.basename(dev)])
+    b.wait_attached()
+    w.go()
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and b"iot-stream" not in b.stdout():
+        time.sleep(0.05)
+    seen = b"iot-stream" in b.stdout()
+    b.stop()
+    check(seen, "the request was not printed within 2 s while biosnoop kept running "
+          "(output only appeared at exit)")
+
+
+@test
+def usage_errors_exit_2_with_one_line(stack):
+    dead_pid = 4194000
+    while os.path.exists("/proc/%d" % dead_pid):
+        dead_pid -= 1
+    known = sorted(os.listdir("/sys/class/block"))
+    cases = [
+        (["-d", "nosuchdisk"], "unknown disk 'nosuchdisk'"),
+        (["-p", str(dead_pid)], "no process with PID %d" % dead_pid),
+        (["-p", "0"], "invalid --pid '0'"),
+        (["-c", "/nonexistent-iotrace"], "cannot use --cgroup"),
+        (["-c", "/tmp"], "is not a cgroup v2 directory"),
+        (["-D", "2", "3"], "differ"),
+        (["1", "2"], "unexpected argument '2'"),
+        (["abc"], "invalid DURATION 'abc'"),
+    ]
+    v1 = [m.split()[1] for m in open("/proc/self/mounts") if m.split()[2] == "cgroup"]
+    if v1:
+        cases.append((["-c", v1[0]], "is not a cgroup v2 directory"))
+    for args, expect in cases:
+        status, out, err = iotrace(["biosnoop"] + args)
+        check(status == 2 and expect in err and err.count("\n") == 1 and out == "",
+              "biosnoop %s: status %d, stderr %r" % (" ".join(args), status, err))
+    status, _, err = iotrace(["biosnoop", "-d", "nosuchdisk"])
+    check(all(name in err for name in known if not name.startswith("loop")) and "loop0" in err,
+          "the unknown-disk message does not list the disks %r: %r" % (known, err))
+    status, out, err = iotrace(["biosnoop", "--help"])
+    check(status == 0, "--help exited %d" % status)
+    for word in ["TIME(s)", "COMM", "PID", "DISK", "PART", "SECTOR", "BYTES", "QUE(ms)",
+                 "LAT(ms)", "Exit status", "\"record\""] + ['"%s"' % f for f in JSON_IO_FIELDS
+                                                          if f != "record"]:
+        check(word in out, "--help does not mention %s" % word)
+
+
+interrupted = []
+
+
+def main():
+    only = set(sys.argv[1:])
+    passed = failed = 0
+    if os.geteuid() != 0:
+        problem = "needs root"
+    elif not (IOTRACE and os.access(IOTRACE, os.X_OK)):
+        problem = "IOTRACE=%r is not an executable" % IOTRACE
+    else:
+        problem = None
+    unknown = only - {fn.__name__ for fn in TESTS}
+    for name in sorted(unknown):
+        print("FAIL %s: no such test" % name, flush=True)
+        failed += 1
+    for fn in TESTS:
+        if only and fn.__name__ not in only:
+            continue
+        if interrupted:
+            break
+        try:
+            if problem:
+                raise Fail(problem)
+            with contextlib.ExitStack() as stack:
+                fn(stack)
+            print("PASS %s" % fn.__name__, flush=True)
+            passed += 1
+        except Fail as e:
+            print("FAIL %s: %s" % (fn.__name__, e), flush=True)
+            failed += 1
+        except KeyboardInterrupt:  # SIGINT, or SIGTERM/SIGHUP below: cleanup has run
+            print("FAIL %s: interrupted" % fn.__name__, flush=True)
+            failed += 1
+            interrupted.append(fn.__name__)
+        except Exception as e:  # a broken test is a failed test
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            print("FAIL %s: %s: %s (%s:%d)" % (fn.__name__, type(e).__name__, e,
+                                               os.path.basename(tb.filename), tb.lineno),
+                  flush=True)
+            failed += 1
+    print("live: %d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+def on_signal(sig, frame):
+    raise KeyboardInterrupt  # unwinds every ExitStack: cleanup runs
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    sys.exit(main())
