@@ -167,7 +167,8 @@ static void explain_probe(struct engine *e, size_t p, const char *variant)
 		const struct probe_candidate *cand = &spec->candidates[c];
 		const struct candidate_state *st = &e->probes[p].cands[c];
 
-		if (!in_variant(cand, variant) || !st->checked)
+		/* with --backend, the excluded kinds are noise: the hint line names the filter */
+		if (!in_variant(cand, variant) || !st->checked || st->filtered)
 			continue;
 		appendf(e->failure, sizeof(e->failure), "\n    %s %s: %s", attach_kind_name(cand->kind),
 			cand->target, st->reason[0] ? st->reason : verdict_name(st->verdict));

@@ -110,7 +110,9 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	fprintf(stderr, "%s: %llu events, %llu lost (%s)\n", log_progname,
 		(unsigned long long)t->events, (unsigned long long)losses_lost(l), text);
 	if (json) {
-		out_str(t->out, "{\"record\":\"summary\",\"events\":");
+		out_str(t->out, "{\"record\":\"summary\",\"time_ns\":");
+		out_u64(t->out, now - t->start_mono_ns);
+		out_str(t->out, ",\"events\":");
 		out_u64(t->out, t->events);
 		out_str(t->out, ",\"lost\":");
 		out_u64(t->out, losses_lost(l));

@@ -142,6 +142,10 @@ static int event_loop(struct session *s)
 		if (duration_ns && (duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL < 100)
 			timeout_ms = (int)((duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL) + 1;
 		err = ring_buffer__poll(rb, timeout_ms);
+		/* programs submit without waking us until a batch builds up: a quiet timeout
+		 * still collects what is there, so output lags at most one poll interval */
+		if (err == 0)
+			err = ring_buffer__consume(rb);
 		if (err == -EINTR)
 			err = 0;
 		if (err < 0)
@@ -184,10 +188,12 @@ int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
 	err = tt->start ? tt->start(&s.t) : 0;
 	if (!err)
 		err = outbuf_flush(&s.out);
-	/* tests and scripts wait for this line: from here on, nothing is missed */
-	log_info("tracing%s; Ctrl-C to end", s.t.inv->common.duration_ms ? " for the given duration" : "");
-	if (!err)
+	if (!err) {
+		/* tests and scripts wait for this line: from here on, nothing is missed */
+		log_info("tracing%s; Ctrl-C to end",
+			 s.t.inv->common.duration_ms ? " for the given duration" : "");
 		err = event_loop(&s);
+	}
 	/* events first, then the summary about them */
 	outbuf_flush(&s.out);
 	if (tt->tick) {
