@@ -160,19 +160,28 @@ static void appendf(char *buf, size_t size, const char *fmt, ...)
 static void explain_probe(struct engine *e, size_t p, const char *variant)
 {
 	const struct probe_spec *spec = &e->table->probes[p];
+	int listed = 0, eligible = 0;
 
+	/* with --backend, the excluded kinds are noise: the hint line names the filter */
+	for (size_t c = 0; c < spec->candidate_count; c++)
+		eligible += in_variant(&spec->candidates[c], variant) && !e->probes[p].cands[c].filtered;
+	if (!eligible)
+		return;
 	appendf(e->failure, sizeof(e->failure), "\n  %s%s%s: no usable attach point", spec->name,
 		variant ? " in variant " : "", variant ? variant : "");
 	for (size_t c = 0; c < spec->candidate_count; c++) {
 		const struct probe_candidate *cand = &spec->candidates[c];
-		const struct candidate_state *st = &e->probes[p].cands[c];
+		struct candidate_state *st = &e->probes[p].cands[c];
 
-		/* with --backend, the excluded kinds are noise: the hint line names the filter */
-		if (!in_variant(cand, variant) || !st->checked || st->filtered)
+		if (!in_variant(cand, variant) || !st->checked || st->filtered || st->explained)
 			continue;
+		st->explained = true;
+		listed++;
 		appendf(e->failure, sizeof(e->failure), "\n    %s %s: %s", attach_kind_name(cand->kind),
 			cand->target, st->reason[0] ? st->reason : verdict_name(st->verdict));
 	}
+	if (!listed)
+		appendf(e->failure, sizeof(e->failure), " (its candidates are listed above)");
 }
 
 /* Try the group's variants in order; commit the first in which every member probe that
@@ -281,6 +290,8 @@ int engine_resolve(struct engine *e)
 	for (size_t p = 0; p < t->probe_count; p++) {
 		e->probes[p].chosen = -1;
 		e->probes[p].variant[0] = '\0';
+		for (size_t c = 0; c < t->probes[p].candidate_count; c++)
+			e->probes[p].cands[c].explained = false;
 	}
 	/* CO-RE relocations need the kernel's BTF whatever the attach kind: say so once,
 	 * instead of a wall of per-candidate failures. */

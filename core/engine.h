@@ -30,6 +30,7 @@ struct candidate_state {
 	bool checked;     /* availability asked of the kernel facts (once) */
 	bool filtered;
 	bool available;
+	bool explained; /* already listed in e->failure (each candidate is listed once) */
 };
 
 struct probe_state {

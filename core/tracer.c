@@ -4,6 +4,7 @@
 #include "bpfobj.h"
 #include "kfacts.h"
 #include "log.h"
+#include "privs.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -83,10 +84,17 @@ static int session_init(struct session *s, struct invocation *inv, bool precheck
 		.btf_path = inv->common.btf_path,
 		.run_feature_probes = true,
 	};
+	char missing[128];
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	outbuf_init(&s->out, 1);
+	err = privs_check(missing, sizeof(missing));
+	if (err) {
+		log_error("tracing needs root or the capabilities %s (missing: %s); run it with sudo",
+			  "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)", missing);
+		return err;
+	}
 	s->t.inv = inv;
 	s->t.out = &s->out;
 	s->t.state = calloc(1, tt->state_size ? tt->state_size : 1);
@@ -183,6 +191,13 @@ int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
 	}
 	if (log_verbosity)
 		engine_report_chosen(&s.engine, stderr);
+	/* attached: from here on, a compromise of this process gains no more than reading
+	 * our own maps */
+	err = privs_drop_after_attach();
+	if (err) {
+		log_error("cannot drop capabilities after attaching: %s", strerror(-err));
+		goto out;
+	}
 	s.t.start_mono_ns = tracer_now_ns(CLOCK_MONOTONIC);
 	s.t.start_real_ns = tracer_now_ns(CLOCK_REALTIME);
 	err = tt->start ? tt->start(&s.t) : 0;

@@ -780,6 +780,37 @@ def losses_are_counted_not_silent(stack):
 
 
 @test
+def capabilities_dropped_once_attached(stack):
+    """Least privilege: once attached, only CAP_BPF stays (to read our own maps)."""
+    b = Biosnoop(stack, [])
+    b.wait_attached()
+    with open("/proc/%d/status" % b.p.pid) as f:
+        caps = dict(line.split(":\t", 1) for line in f if line.startswith("Cap"))
+    b.stop()
+    cap_bpf = 1 << 39
+    for key in ("CapEff", "CapPrm"):
+        check(int(caps[key], 16) == cap_bpf, "%s is %s, want only CAP_BPF (%x)" %
+              (key, caps[key].strip(), cap_bpf))
+    check(int(caps["CapInh"], 16) == 0, "CapInh is %s, want 0" % caps["CapInh"].strip())
+
+
+@test
+def unprivileged_user_gets_one_clear_line(stack):
+    """Not root: one line naming the capabilities, exit 1, nothing loaded."""
+    progs_before, links_before = our_bpf_objects()
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", IOTRACE, "biosnoop", "-D", "1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    err = p.stderr.decode(errors="replace")
+    check_no_sanitizer(err)
+    check(p.returncode == 1, "exit %d, want 1: %s" % (p.returncode, err))
+    check(err.count("\n") == 1 and "CAP_BPF" in err and "CAP_PERFMON" in err,
+          "want one line naming CAP_BPF and CAP_PERFMON, got: %r" % err)
+    progs_after, links_after = our_bpf_objects()
+    check(progs_after <= progs_before and links_after <= links_before, "BPF objects left behind")
+
+
+@test
 def events_stream_while_running(stack):
     """An operator watching a quiet disk sees each request within a second, not at exit."""
     s = Scratch(stack)
