@@ -37,12 +37,21 @@ static uint64_t sum_counter(struct losses *l, uint32_t key)
 {
 	uint64_t sum = 0;
 
+	if (key >= bpf_map__max_entries(l->map))
+		return 0; /* a kind user space counts alone */
 	if (bpf_map__lookup_elem(l->map, &key, sizeof(key), l->percpu,
 				 (size_t)l->ncpus * sizeof(*l->percpu), 0))
 		return 0;
 	for (int cpu = 0; cpu < l->ncpus; cpu++)
 		sum += l->percpu[cpu];
 	return sum;
+}
+
+void losses_add(struct losses *l, uint32_t key, uint64_t n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->kinds[i].key == key)
+			l->user[i] += n;
 }
 
 uint64_t losses_lost(const struct losses *l)
@@ -84,7 +93,7 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	if (!l->map)
 		return 0;
 	for (size_t i = 0; i < l->n; i++) {
-		l->total[i] = sum_counter(l, l->kinds[i].key);
+		l->total[i] = sum_counter(l, l->kinds[i].key) + l->user[i];
 		delta[i] = l->total[i] - l->reported[i];
 		if (l->kinds[i].is_loss)
 			lost_delta += delta[i];

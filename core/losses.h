@@ -12,7 +12,7 @@
 #define LOSSES_MAX 8
 
 struct loss_kind {
-	uint32_t key;         /* index in the per-CPU counters map */
+	uint32_t key;         /* index in the per-CPU counters map, or beyond it: counted here */
 	const char *json_key; /* "ringbuf_full" */
 	const char *what;     /* "ring buffer full" */
 	bool is_loss;         /* false: counted and shown, but not a lost event */
@@ -25,6 +25,7 @@ struct losses {
 	int ncpus;
 	uint64_t *percpu;
 	uint64_t total[LOSSES_MAX];
+	uint64_t user[LOSSES_MAX]; /* counted by user space (losses_add) */
 	uint64_t reported[LOSSES_MAX];
 	uint64_t reported_ns;
 };
@@ -34,5 +35,7 @@ void losses_free(struct losses *l);
 /* From the tool's tick hook. */
 int losses_tick(struct losses *l, struct tracer *t, bool final);
 uint64_t losses_lost(const struct losses *l);
+/* Count n more of the kind with this key, seen by user space rather than the kernel. */
+void losses_add(struct losses *l, uint32_t key, uint64_t n);
 
 #endif

@@ -135,12 +135,16 @@ static int event_loop(struct session *s)
 	const struct tracer_tool *tt = s->t.inv->tool->tracer;
 	uint64_t duration_ns = s->t.inv->common.duration_ms * 1000000ULL;
 	uint64_t next_tick = s->t.start_mono_ns + 1000000000ULL;
+	struct pollfd fds[2];
 	struct ring_buffer *rb;
 	int err = 0;
 
 	rb = ring_buffer__new(bpf_map__fd(tt->events_map(&s->t)), ringbuf_event, &s->t, NULL);
 	if (!rb)
 		return errno ? -errno : -ENOMEM;
+	/* events=0 on stdout: only errors and hang-ups are reported, never "writable" */
+	fds[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = s->out.fd, .events = 0 };
 	while (!stop_signal) {
 		uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 		int timeout_ms = 100;
@@ -149,13 +153,20 @@ static int event_loop(struct session *s)
 			break;
 		if (duration_ns && (duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL < 100)
 			timeout_ms = (int)((duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL) + 1;
-		err = ring_buffer__poll(rb, timeout_ms);
+		fds[0].revents = fds[1].revents = 0;
+		if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		/* a pipe whose reader left (| head) flags our end: stop now, not at the next
+		 * event, which on an idle disk may never come */
+		if (fds[1].revents & (POLLERR | POLLHUP)) {
+			s->out.err = -EPIPE;
+			break;
+		}
 		/* programs submit without waking us until a batch builds up: a quiet timeout
 		 * still collects what is there, so output lags at most one poll interval */
-		if (err == 0)
-			err = ring_buffer__consume(rb);
-		if (err == -EINTR)
-			err = 0;
+		err = ring_buffer__consume(rb);
 		if (err < 0)
 			break;
 		err = 0;

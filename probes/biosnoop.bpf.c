@@ -20,27 +20,11 @@ const volatile __u64 filter_sector_end;
 const volatile __u64 min_lat_ns;
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
-struct inflight_key {
-	u64 a; /* request address, or dev on classic tracepoints */
-	u64 b; /* 0, or sector on classic tracepoints */
-};
-
-struct inflight {
-	u64 queued_ns;
-	u64 issue_ns;
-	u64 sector;
-	u32 bytes;
-	u32 pid;
-	u32 flags;
-	char comm[BIOSNOOP_COMM_LEN];
-	char rwbs[BIOSNOOP_RWBS_LEN];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BIOSNOOP_MAX_INFLIGHT);
-	__type(key, struct inflight_key);
-	__type(value, struct inflight);
+	__type(key, struct biosnoop_inflight_key);
+	__type(value, struct biosnoop_inflight);
 } inflight SEC(".maps");
 
 struct {
@@ -189,7 +173,7 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs)
 
 /* ---- the life-cycle steps, shared by every attach kind ---- */
 
-static __always_inline void owner_init(struct inflight *v, u64 queued_ns, u32 flags)
+static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_ns, u32 flags)
 {
 	__builtin_memset(v, 0, sizeof(*v));
 	v->queued_ns = queued_ns;
@@ -198,9 +182,9 @@ static __always_inline void owner_init(struct inflight *v, u64 queued_ns, u32 fl
 	bpf_get_current_comm(v->comm, sizeof(v->comm));
 }
 
-static __always_inline void track_new(struct inflight_key *key, u64 queued_ns, u32 flags)
+static __always_inline void track_new(struct biosnoop_inflight_key *key, u64 queued_ns, u32 flags)
 {
-	struct inflight v;
+	struct biosnoop_inflight v;
 
 	owner_init(&v, queued_ns, flags);
 	if (bpf_map_update_elem(&inflight, key, &v, BPF_ANY))
@@ -208,7 +192,7 @@ static __always_inline void track_new(struct inflight_key *key, u64 queued_ns, u
 }
 
 /* Created (block_io_start, blk_account_io_start): the submitting task owns it. */
-static __always_inline int on_created(struct inflight_key *key, u32 dev, u64 sector)
+static __always_inline int on_created(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
 {
 	if (!disk_wanted(dev, sector) || !task_wanted())
 		return 0;
@@ -218,9 +202,9 @@ static __always_inline int on_created(struct inflight_key *key, u32 dev, u64 sec
 
 /* Inserted into a scheduler queue: the owner when no creation probe exists (old kernels
  * without kprobes/fentry); otherwise only a queue time if creation was not seen. */
-static __always_inline int on_inserted(struct inflight_key *key, u32 dev, u64 sector)
+static __always_inline int on_inserted(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
 {
-	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
 
 	if (v) {
 		if (!v->queued_ns)
@@ -230,7 +214,7 @@ static __always_inline int on_inserted(struct inflight_key *key, u32 dev, u64 se
 	return on_created(key, dev, sector);
 }
 
-static __always_inline void record_issue(struct inflight *v, u64 sector, u32 bytes,
+static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector, u32 bytes,
 					 const char *rwbs_src, struct request *rq)
 {
 	v->issue_ns = bpf_ktime_get_ns();
@@ -245,11 +229,11 @@ static __always_inline void record_issue(struct inflight *v, u64 sector, u32 byt
 /* Issued to the driver: device time starts. Sector, size and type are final here (merges
  * are done) and may be gone by completion, so they are recorded now. A request whose
  * creation no probe saw gets its owner here. */
-static __always_inline int on_issued(struct inflight_key *key, u32 dev, u64 sector, u32 bytes,
+static __always_inline int on_issued(struct biosnoop_inflight_key *key, u32 dev, u64 sector, u32 bytes,
 				     const char *rwbs_src, struct request *rq)
 {
-	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
-	struct inflight fresh;
+	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct biosnoop_inflight fresh;
 
 	if (v) {
 		record_issue(v, sector, bytes, rwbs_src, rq);
@@ -264,9 +248,9 @@ static __always_inline int on_issued(struct inflight_key *key, u32 dev, u64 sect
 	return 0;
 }
 
-static __always_inline int on_done(struct inflight_key *key, u32 dev)
+static __always_inline int on_done(struct biosnoop_inflight_key *key, u32 dev)
 {
-	struct inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
 	struct biosnoop_event *e;
 	u64 now, lat;
 	u64 avail;
@@ -312,21 +296,21 @@ static __always_inline int on_done(struct inflight_key *key, u32 dev)
 
 static __always_inline int rq_created(struct request *rq)
 {
-	struct inflight_key key = { (u64)rq, 0 };
+	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
 	return on_created(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
 }
 
 static __always_inline int rq_inserted(struct request *rq)
 {
-	struct inflight_key key = { (u64)rq, 0 };
+	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
 	return on_inserted(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
 }
 
 static __always_inline int rq_issued(struct request *rq)
 {
-	struct inflight_key key = { (u64)rq, 0 };
+	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
 	return on_issued(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector),
 			 BPF_CORE_READ(rq, __data_len), 0, rq);
@@ -334,7 +318,7 @@ static __always_inline int rq_issued(struct request *rq)
 
 static __always_inline int rq_done(struct request *rq)
 {
-	struct inflight_key key = { (u64)rq, 0 };
+	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
 	return on_done(&key, rq_dev(rq));
 }
@@ -401,7 +385,7 @@ int BPF_KPROBE(kprobe_end_request, struct request *rq) { return rq_done(rq); }
 
 /* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */
 
-static __always_inline void tp_key(struct inflight_key *key, u32 dev, u64 sector)
+static __always_inline void tp_key(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
 {
 	key->a = dev;
 	key->b = sector;
@@ -409,7 +393,7 @@ static __always_inline void tp_key(struct inflight_key *key, u32 dev, u64 sector
 
 static __always_inline int tp_rq_created(struct trace_event_raw_block_rq *ctx)
 {
-	struct inflight_key key;
+	struct biosnoop_inflight_key key;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
@@ -423,7 +407,7 @@ int tp_io_start(struct trace_event_raw_block_rq *ctx) { return tp_rq_created(ctx
 SEC("tracepoint/block/block_rq_insert")
 int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
 {
-	struct inflight_key key;
+	struct biosnoop_inflight_key key;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
@@ -434,7 +418,7 @@ int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
 SEC("tracepoint/block/block_rq_issue")
 int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 {
-	struct inflight_key key;
+	struct biosnoop_inflight_key key;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
@@ -445,7 +429,7 @@ int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 SEC("tracepoint/block/block_io_done")
 int tp_io_done(struct trace_event_raw_block_rq *ctx)
 {
-	struct inflight_key key;
+	struct biosnoop_inflight_key key;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
 	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
@@ -455,7 +439,7 @@ int tp_io_done(struct trace_event_raw_block_rq *ctx)
 SEC("tracepoint/block/block_rq_complete")
 int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	struct inflight_key key;
+	struct biosnoop_inflight_key key;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
 	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));

@@ -30,8 +30,31 @@ enum biosnoop_counter {
 	BIOSNOOP_LOST_INFLIGHT, /* in-flight map full: request not tracked */
 	BIOSNOOP_DONE_UNSEEN,   /* completion of a request whose issue we did not see */
 	BIOSNOOP_COUNTER_MAX,
+	BIOSNOOP_STALE = BIOSNOOP_COUNTER_MAX, /* counted in user space: removed as stale */
 };
 
 #define BIOSNOOP_MAX_INFLIGHT 16384
+
+/* A request the kernel side is following, from creation (or issue) to completion. */
+struct biosnoop_inflight_key {
+	unsigned long long a; /* request address, or dev on classic tracepoints */
+	unsigned long long b; /* 0, or sector on classic tracepoints */
+};
+
+struct biosnoop_inflight {
+	unsigned long long queued_ns;
+	unsigned long long issue_ns;
+	unsigned long long sector;
+	unsigned int bytes;
+	unsigned int pid;
+	unsigned int flags;
+	char comm[BIOSNOOP_COMM_LEN];
+	char rwbs[BIOSNOOP_RWBS_LEN];
+};
+
+/* A request not completed after this long is taken for one whose completion no probe will
+ * see (e.g. a path the chosen variant does not cover); user space removes it, so the
+ * in-flight table cannot fill with the dead. Far above any block layer timeout. */
+#define BIOSNOOP_STALE_NS (120ULL * 1000000000ULL)
 
 #endif

@@ -298,6 +298,7 @@ struct biosnoop_state {
 	struct blockdev_table disks;
 	struct biosnoop_printer printer;
 	struct losses losses;
+	uint64_t swept_ns; /* last sweep of stale in-flight entries */
 };
 
 static const struct loss_kind biosnoop_losses[] = {
@@ -305,6 +306,7 @@ static const struct loss_kind biosnoop_losses[] = {
 	{ BIOSNOOP_LOST_INFLIGHT, "inflight_full", "in-flight table full", true },
 	/* not lost: no latency to report for a request that never reached the driver */
 	{ BIOSNOOP_DONE_UNSEEN, "issue_unseen", "completed without a seen issue", false },
+	{ BIOSNOOP_STALE, "stale", "dropped after 120 s in flight", true },
 };
 
 static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *opts,
@@ -412,11 +414,46 @@ static int biosnoop_event(struct tracer *t, const void *data, size_t size)
 	return 0;
 }
 
+/* Entries whose completion no probe saw would otherwise stay until the table is full.
+ * Walking the table costs a syscall per entry, so only every few seconds; keys are
+ * collected first because deleting during the walk restarts it. */
+#define SWEEP_BATCH 256
+
+static void sweep_stale(struct biosnoop_state *st, uint64_t now_ns)
+{
+	struct bpf_map *map = st->skel->maps.inflight;
+	struct biosnoop_inflight_key dead[SWEEP_BATCH], key, *prev = NULL;
+	struct biosnoop_inflight v;
+	size_t n_dead = 0, removed = 0;
+	uint64_t since;
+
+	while (n_dead < SWEEP_BATCH && bpf_map__get_next_key(map, prev, &key, sizeof(key)) == 0) {
+		dead[n_dead] = key;
+		prev = &dead[n_dead];
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &v, sizeof(v), 0))
+			continue;
+		since = v.issue_ns ? v.issue_ns : v.queued_ns;
+		if (since && now_ns > since && now_ns - since > BIOSNOOP_STALE_NS)
+			n_dead++;
+	}
+	for (size_t i = 0; i < n_dead; i++)
+		removed += bpf_map__delete_elem(map, &dead[i], sizeof(dead[i]), 0) == 0;
+	if (removed)
+		losses_add(&st->losses, BIOSNOOP_STALE, removed);
+}
+
 static int biosnoop_tick(struct tracer *t, bool final)
 {
 	struct biosnoop_state *st = t->state;
+	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 
-	return st->started ? losses_tick(&st->losses, t, final) : 0;
+	if (!st->started)
+		return 0;
+	if (now - st->swept_ns >= 5000000000ULL) {
+		sweep_stale(st, now);
+		st->swept_ns = now;
+	}
+	return losses_tick(&st->losses, t, final);
 }
 
 static const struct tracer_tool biosnoop_tracer = {

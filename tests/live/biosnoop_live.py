@@ -17,6 +17,7 @@ import os
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,8 +38,8 @@ JSON_IO_FIELDS = {"record", "time_ns", "timestamp", "comm", "pid", "disk", "part
                   "dev_major", "dev_minor", "rwbs", "sector", "bytes", "queue_ns",
                   "latency_ns", "owner_at_issue"}
 JSON_SUMMARY_FIELDS = {"record", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
-                       "issue_unseen"}
-JSON_LOST_FIELDS = {"record", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen"}
+                       "issue_unseen", "stale"}
+JSON_LOST_FIELDS = {"record", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen", "stale"}
 CSV_FIELDS = ["time_ns", "timestamp", "comm", "pid", "disk", "partition", "dev_major",
               "dev_minor", "rwbs", "sector", "bytes", "queue_ns", "latency_ns",
               "owner_at_issue"]
@@ -808,6 +809,42 @@ def unprivileged_user_gets_one_clear_line(stack):
           "want one line naming CAP_BPF and CAP_PERFMON, got: %r" % err)
     progs_after, links_after = our_bpf_objects()
     check(progs_after <= progs_before and links_after <= links_before, "BPF objects left behind")
+
+
+def process_map_ids(pid):
+    """IDs of the BPF maps a process holds, from its fdinfo (bpftool may lack pid support)."""
+    ids = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                ids.update(int(l.split()[1]) for l in f if l.startswith("map_id:"))
+        except OSError:
+            pass
+    return sorted(ids)
+
+
+@test
+def stale_inflight_entries_are_swept(stack):
+    """A request whose completion never comes cannot stay in the in-flight table forever:
+    plant one issued long ago, and biosnoop removes it and counts it as lost."""
+    b = Biosnoop(stack, ["--json"])
+    b.wait_attached()
+    ids = [i for i in process_map_ids(b.p.pid) if json.loads(
+        run(["bpftool", "-j", "map", "show", "id", str(i)]).stdout).get("name") == "inflight"]
+    check(len(ids) == 1, "cannot find biosnoop's inflight map: %r" % ids)
+    key = struct.pack("<QQ", 0xdead0000, 0)
+    # queued_ns, issue_ns (1 ns after boot: long stale), sector, bytes, pid, flags, comm, rwbs
+    value = struct.pack("<QQQIII16s8s4x", 0, 1, 8, 4096, 1, 0, b"planted", b"W")
+    hexargs = lambda data: ["0x%02x" % c for c in data]
+    run(["bpftool", "map", "update", "id", str(ids[0]), "key"] + hexargs(key) +
+        ["value"] + hexargs(value))
+    time.sleep(6.5)  # the sweep runs every 5 s
+    left = run(["bpftool", "map", "lookup", "id", str(ids[0]), "key"] + hexargs(key), ok=False)
+    out, err = b.stop()
+    check(left.returncode != 0, "the planted entry is still in the table after a sweep")
+    summary = parse_json_lines(out)[-1]
+    check(summary.get("record") == "summary" and summary.get("stale") == 1 and
+          summary.get("lost", 0) >= 1, "summary does not count the stale entry: %r" % summary)
 
 
 @test
