@@ -3,6 +3,7 @@
  * argv[1] does. A tool never looks at argv[0] itself. */
 #include "dispatch.h"
 
+#include "gendoc.h"
 #include "log.h"
 #include "tool.h"
 #include "version.h"
@@ -16,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char multiplexer_usage[] =
+const char iotrace_usage[] =
 	"Usage: iotrace TOOL [OPTION...] [ARGS...]\n"
 	"       iotrace --list | --help [TOOL] | --version | --install [-s] DIR\n"
 	"\n"
@@ -27,6 +28,8 @@ static const char multiplexer_usage[] =
 	"  --help [TOOL]       this text, or TOOL's help (same as 'TOOL --help')\n"
 	"  --version           print the version\n"
 	"  --install [-s] DIR  create a hard link (-s: symbolic link) in DIR for each tool\n"
+	"  --man [TOOL]        print the man page of iotrace(8) or iotrace-TOOL(8)\n"
+	"  --completion bash   print the bash completion script\n"
 	"\n"
 	"Exit status: 0 success, 1 runtime failure (e.g. nothing can be attached here),\n"
 	"2 usage error, 127 unknown tool.\n";
@@ -147,7 +150,7 @@ static int multiplexer(int argc, char **argv)
 	const struct tool *tool;
 
 	if (!cmd) {
-		fputs(multiplexer_usage, stderr);
+		fputs(iotrace_usage, stderr);
 		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "--list") == 0 || strcmp(cmd, "-l") == 0) {
@@ -160,9 +163,22 @@ static int multiplexer(int argc, char **argv)
 	}
 	if (strcmp(cmd, "--install") == 0)
 		return install_links(argc, argv);
+	if (strcmp(cmd, "--man") == 0) {
+		tool = argc > 2 ? tool_find(argv[2]) : NULL;
+		if (argc > 2 && !tool)
+			return unknown_tool(argv[2]);
+		return gendoc_man(tool, stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+	if (strcmp(cmd, "--completion") == 0) {
+		if (argc != 3 || strcmp(argv[2], "bash")) {
+			fprintf(stderr, "iotrace: --completion takes one shell: bash\n");
+			return EXIT_USAGE;
+		}
+		return gendoc_bash_completion(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		if (argc < 3) {
-			fputs(multiplexer_usage, stdout);
+			fputs(iotrace_usage, stdout);
 			return EXIT_SUCCESS;
 		}
 		tool = tool_find(argv[2]);

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "parse.h"
 #include "tool.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@ enum {
 	OPT_BACKEND,
 	OPT_BTF,
 	OPT_USAGE,
+	OPT_VERSION,
 };
 
 #define MAX_DURATION_MS (366ULL * 24 * 3600 * 1000)
@@ -31,6 +33,7 @@ struct common_option {
 static const struct common_option common_options[] = {
 	{ { "help", OPT_HELP, NULL, 0, "Show this help and exit", -1 }, 0 },
 	{ { "usage", OPT_USAGE, NULL, 0, "Show a short usage message and exit", -1 }, 0 },
+	{ { "version", OPT_VERSION, NULL, 0, "Print the version and exit", -1 }, 0 },
 	{ { "verbose", OPT_VERBOSE, NULL, 0,
 	    "Explain decisions on stderr (chosen attach points); -vv adds libbpf debug output", -1 },
 	  0 },
@@ -121,6 +124,11 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 		inv->help_requested = true;
 		state->next = state->argc;
 		return 0;
+	case OPT_VERSION:
+		printf("iotrace %s\n", IOTRACE_VERSION);
+		inv->help_requested = true;
+		state->next = state->argc;
+		return 0;
 	case OPT_VERBOSE:
 		c->verbosity++;
 		return 0;
@@ -166,7 +174,7 @@ static int parse_key(int key, char *arg, struct argp_state *state)
 }
 
 /* The tool's own options, then the common ones it accepts, built once per invocation. */
-static struct argp_option *merged_options(const struct tool *tool)
+struct argp_option *tool_options(const struct tool *tool)
 {
 	size_t n_tool = 0, n = 0;
 	struct argp_option *all;
@@ -187,7 +195,7 @@ static struct argp_option *merged_options(const struct tool *tool)
 static int run_argp(const struct tool *tool, struct invocation *inv, int argc, char **argv,
 		    FILE *help_out)
 {
-	struct argp_option *options = merged_options(tool);
+	struct argp_option *options = tool_options(tool);
 	struct argp argp = {
 		.options = options,
 		.parser = parse_key,

@@ -57,6 +57,8 @@ struct tool {
 	const void *opts_defaults;
 	unsigned common;
 	bool applet; /* gets a link from --install and may be called through one */
+	/* For the man page: lines of "COMMAND\tWHAT IT DOES". */
+	const char *examples;
 };
 
 /* The sorted tool table (core/tool_table.c). */
@@ -75,6 +77,10 @@ int usage_error(struct invocation *inv, const char *fmt, ...) __attribute__((for
  * printing one error line (exit 2). */
 int invocation_parse(struct invocation *inv, int argc, char **argv);
 void invocation_free(struct invocation *inv);
+
+/* Every option the tool accepts, its own then the common ones, terminated by a zeroed
+ * entry; the caller frees it. The single source of --help, man pages and completion. */
+struct argp_option *tool_options(const struct tool *tool);
 
 /* Print the tool's --help text to out (used by both `TOOL --help` and `iotrace --help TOOL`). */
 void tool_help(const struct tool *tool, FILE *out);

@@ -534,4 +534,10 @@ const struct tool tool_biosnoop = {
 	.opts_defaults = &biosnoop_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,
 	.applet = true,
+	.examples = "iotrace biosnoop\tevery request on every disk until Ctrl-C\n"
+		    "iotrace biosnoop -d nvme0n1 -m 10\trequests on nvme0n1 slower than 10 ms\n"
+		    "iotrace biosnoop -d sda2 -Q -P\tonly partition sda2, with queue time and a PART column\n"
+		    "iotrace biosnoop -c /sys/fs/cgroup/system.slice/mysql.service --json 60\t"
+		    "one minute of a service's I/O as JSON lines\n"
+		    "iotrace probes biosnoop\twhich attach points this kernel offers, and why\n",
 };

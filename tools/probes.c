@@ -87,4 +87,7 @@ const struct tool tool_probes = {
 	.opts_defaults = &probes_defaults,
 	.common = COMMON_FORMAT | COMMON_BACKEND,
 	.applet = false,
+	.examples = "iotrace probes biosnoop\tevery candidate with its verdict\n"
+		    "iotrace probes biosnoop --backend=kprobe\twould kprobes alone do here?\n"
+		    "iotrace probes zfsslower --json\tthe same, machine-readable\n",
 };

@@ -341,4 +341,9 @@ const struct tool tool_zfsslower = {
 	.opts_defaults = &zfsslower_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,
 	.applet = true,
+	.examples = "iotrace zfsslower\tZFS operations slower than 10 ms\n"
+		    "zfsslower 1\tthrough the link, slower than 1 ms\n"
+		    "iotrace zfsslower 0 -p 1234 --json\tevery operation of process 1234, as JSON lines\n"
+		    "iotrace zfsslower -j 5 > slow.csv\tBCC-compatible CSV\n"
+		    "iotrace probes zfsslower\twhich zpl_* functions were found, and how they are probed\n",
 };

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Installation as users get it: cmake --install into a temporary prefix, tools run through
+# their installed links, man pages and completion present, generated from the same option
+# tables as --help (checked both ways, so they cannot drift), and a .deb with the same
+# contents and correct dependencies.  Usage: test_install.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+tmp=$(mktemp -d /tmp/iotrace-install-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+cmake --install "$build" --prefix "$tmp/usr" >/dev/null
+bin=$tmp/usr/sbin
+man=$tmp/usr/share/man/man8
+comp=$tmp/usr/share/bash-completion/completions
+
+for tool in biosnoop zfsslower; do
+  [ -L "$bin/$tool" ] && [ "$(readlink "$bin/$tool")" = iotrace ] || fail "$bin/$tool is not a link to iotrace"
+  if [ "$("$bin/$tool" --help)" = "$("$bin/iotrace" "$tool" --help)" ]; then
+    ok "$tool --help through the installed link"
+  else
+    fail "$tool --help through the link differs from iotrace $tool --help"
+  fi
+  page=$man/iotrace-$tool.8
+  [ -s "$page" ] || { fail "no man page $page"; continue; }
+  if command -v groff >/dev/null; then
+    warnings=$(groff -man -ww -z "$page" 2>&1 || true)
+    [ -z "$warnings" ] && ok "$tool man page renders cleanly" || fail "groff warnings in $page: $warnings"
+  else
+    fail "groff missing (scripts/deps.sh test installs groff-base)"
+  fi
+  # every long option of --help is in the man page and the completion, and nothing else is
+  help_opts=$("$bin/iotrace" "$tool" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+  man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH /{/^\.TP/{n;p}}' "$page" | sed 's/\\-/-/g' |
+             grep -oE -- '--[a-z][a-z-]*' | sort -u)
+  comp_opts=$(sed -n "/^\t$tool)/,/^\t\topts=/p" "$comp/iotrace" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+  [ "$help_opts" = "$man_opts" ] && ok "$tool: man page options = --help options" ||
+    fail "$tool: man page options differ from --help: $(diff <(echo "$help_opts") <(echo "$man_opts") | tr '\n' ' ')"
+  [ "$help_opts" = "$comp_opts" ] && ok "$tool: completion options = --help options" ||
+    fail "$tool: completion options differ from --help: $(diff <(echo "$help_opts") <(echo "$comp_opts") | tr '\n' ' ')"
+  grep -q '^\.SH EXIT STATUS' "$page" && grep -q '^\.SH EXAMPLES' "$page" ||
+    fail "$page lacks EXIT STATUS or EXAMPLES"
+done
+[ -s "$man/iotrace.8" ] && ok "iotrace(8) installed" || fail "no iotrace(8)"
+
+# completion in a real bash: tools, options, disk names for -d
+complete_words() {
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));
+           f=$(complete -p "${COMP_WORDS[0]}" | sed -E "s/.*-F ([^ ]+).*/\1/"); "$f";
+           printf "%s\n" "${COMPREPLY[@]}"' _ "$comp/iotrace" "$@"
+}
+complete_words iotrace bio | grep -qx biosnoop && ok "completes tool names" || fail "iotrace bio<TAB> does not give biosnoop"
+complete_words iotrace biosnoop --mi | grep -qx -- --min-ms && ok "completes options" || fail "no --min-ms completion"
+disk=$(ls /sys/class/block | head -n1)
+complete_words biosnoop -d "" | grep -qx "$disk" && ok "biosnoop -d completes disk names ($disk)" ||
+  fail "biosnoop -d <TAB> does not offer $disk"
+complete_words iotrace biosnoop --backend k | grep -qx kprobe && ok "completes --backend kinds" || fail "no --backend completion"
+
+# the Debian package
+if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
+  (cd "$build" && cpack -G DEB >/dev/null)
+  deb=$(ls -t "$build"/iotrace_*.deb | head -n1)
+  contents=$(dpkg-deb -c "$deb")
+  for f in ./usr/sbin/iotrace ./usr/sbin/biosnoop ./usr/sbin/zfsslower ./usr/share/man/man8/iotrace-biosnoop.8 \
+           ./usr/share/bash-completion/completions/iotrace; do
+    grep -q -- " $f" <<<"$contents" || fail "$deb lacks $f"
+  done
+  depends=$(dpkg-deb -f "$deb" Depends)
+  [[ $depends == *libbpf1* && $depends == *libc6* ]] && ok ".deb depends: $depends" || fail ".deb Depends is '$depends'"
+  mkdir "$tmp/deb" && dpkg-deb -x "$deb" "$tmp/deb"
+  "$tmp/deb/usr/sbin/zfsslower" --version | grep -q '^iotrace ' && ok "tool runs from the unpacked .deb" ||
+    fail "zfsslower from the .deb does not run"
+else
+  fail "dpkg-deb/dpkg-shlibdeps missing (scripts/deps.sh test installs dpkg-dev)"
+fi
+
+echo "install: $((fails == 0 ? 1 : 0)) passed, $((fails == 0 ? 0 : 1)) failed ($fails problems)"
+[ "$fails" -eq 0 ]
