@@ -1,0 +1,92 @@
+#!/bin/bash
+# tests/vm/boot.sh --kernel ID --initrd FILE --out DIR [--timeout SECS] [--mem MB]
+#                  [--smp N] [--guest-timeout SECS] [--append "ARGS"]
+# Boots a pinned kernel with an initramfs from mkinitramfs.sh under qemu (TCG) and
+# saves the artefacts in DIR: console.log (the serial console, ttyS0), ttyS1.log (raw
+# artefact channel), artefacts/ (the guest's /tmp/out), result, qemu.cmd.
+# Exit status: the guest script's status (a guest status of 124..126 becomes 123;
+# `result` has the real one), or boot.sh's own failures:
+#   124 timeout (host side: qemu killed) -- 125 no result marker (qemu died) or /init
+#   setup failed (insmod, zpool create) -- 126 kernel panic.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+id="" initrd="" out="" tmo=600 mem=1024 smp=2 gtmo=0 append=""
+while (($#)); do
+    case $1 in
+    --kernel) id=$2; shift ;;
+    --initrd) initrd=$2; shift ;;
+    --out) out=$2; shift ;;
+    --timeout) tmo=$2; shift ;;
+    --mem) mem=$2; shift ;;
+    --smp) smp=$2; shift ;;
+    --guest-timeout) gtmo=$2; shift ;;
+    --append) append=$2; shift ;;
+    -h | --help) sed -n '2,/^set -euo/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see boot.sh --help)" ;;
+    esac
+    shift
+done
+[[ -n $id && -n $initrd && -n $out ]] || die "need --kernel ID --initrd FILE --out DIR (see --help)"
+need_kernel_id "$id"
+[[ -r $initrd ]] || die "initramfs '$initrd' not readable (build it with mkinitramfs.sh)"
+host_pkgs qemu-system-x86_64:qemu-system-x86 base64:coreutils
+kdir=$(kernel_dir "$id")
+[[ -e $kdir/.stamp ]] || "$VM_DIR/fetch-kernels.sh" "$id" >/dev/null
+mkdir -p "$out"
+rm -rf "$out/artefacts" "$out"/{console.log,ttyS1.log,result}
+
+# panic=-1: reboot at once on panic, and -no-reboot turns that into a qemu exit.
+# printk.devkmsg=on: the result marker also goes through /dev/kmsg, never rate-limited.
+cmdline="console=ttyS0 panic=-1 quiet printk.devkmsg=on iotrace.timeout=$gtmo $append"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+    -nodefaults -no-user-config -nographic -no-reboot -monitor none
+    -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
+    -serial "file:$out/console.log" -serial "file:$out/ttyS1.log")
+printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+
+t0=$(now_s)
+set +e
+timeout -k 10 "$tmo" "${qemu[@]}" </dev/null >"$out/qemu.stdout" 2>&1
+qrc=$?
+set -e
+secs=$(elapsed "$t0")
+
+fail() { # CODE REASON MESSAGE
+    echo "FAIL $2 ${secs}s" >"$out/result"
+    printf '[%s] FAILED (%s) kernel %s after %ss: %s\n' "$_prog" "$2" "$id" "$secs" "$3" >&2
+    echo "----- last 40 lines of $out/console.log -----" >&2
+    tr -d '\r' <"$out/console.log" 2>/dev/null | tail -40 >&2
+    [[ -s $out/qemu.stdout ]] && { echo "----- qemu output -----" >&2; tail -10 "$out/qemu.stdout" >&2; }
+    exit "$1"
+}
+
+[[ -e $out/console.log ]] || fail 125 qemu "qemu did not start (rc=$qrc): $(tail -3 "$out/qemu.stdout" 2>/dev/null)"
+
+# artefacts shipped over ttyS1 as base64(tar.gz) between markers
+if grep -q IOTRACE-ARTEFACTS-END "$out/ttyS1.log" 2>/dev/null; then
+    mkdir -p "$out/artefacts"
+    tr -d '\r' <"$out/ttyS1.log" | sed -n '/^IOTRACE-ARTEFACTS-BEGIN$/,/^IOTRACE-ARTEFACTS-END$/p' |
+        sed '1d;$d' | base64 -d | tar -xz -C "$out/artefacts" ||
+        echo "[$_prog] warning: could not unpack the guest artefacts from $out/ttyS1.log" >&2
+fi
+
+marker=$(tr -d '\r' <"$out/console.log" | grep -ao 'IOTRACE-GUEST-RESULT: [0-9]*' | tail -1 | awk '{print $2}' || true)
+if [[ -n $marker ]]; then
+    if ((marker == 0)); then echo "PASS ${secs}s" >"$out/result"; else echo "FAIL guest-status=$marker ${secs}s" >"$out/result"; fi
+    if grep -aq 'IOTRACE-GUEST-SETUP-FAILED' "$out/console.log"; then
+        fail 125 setup "/init setup failed: $(grep -ao 'IOTRACE-GUEST-SETUP-FAILED: .*' "$out/console.log" | tr -d '\r' | head -1)"
+    fi
+    log "$id: guest finished with status $marker in ${secs}s (console: $out/console.log)"
+    # 124..126 are boot.sh's own failure codes: a guest status there becomes 123
+    if ((marker >= 124 && marker <= 126)); then exit 123; fi
+    exit $((marker > 255 ? 123 : marker))
+fi
+if grep -aq 'Kernel panic' "$out/console.log"; then
+    fail 126 panic "kernel panic: $(grep -a 'Kernel panic' "$out/console.log" | tr -d '\r' | head -1)"
+fi
+if ((qrc == 124 || qrc == 137)); then
+    fail 124 timeout "no result within ${tmo}s; qemu killed (raise --timeout, or look for a hang in the log)"
+fi
+fail 125 no-marker "qemu exited (rc=$qrc) without an IOTRACE-GUEST-RESULT line"

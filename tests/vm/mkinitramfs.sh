@@ -1,0 +1,233 @@
+#!/bin/bash
+# tests/vm/mkinitramfs.sh --kernel ID --guest-script PATH --out FILE
+#                         [--iotrace PATH] [--zfs] [--bpftool] [--extra SRC[:DEST]]...
+# Builds a gzip'd newc cpio initramfs for one pinned kernel: busybox-static with applet
+# symlinks, the kernel's loop module (+ deps), optionally the ZFS modules and
+# zpool/zfs/zinject, optionally bpftool, the iotrace binary (at /bin/iotrace) and the
+# guest script (at /guest.sh). Its /init mounts proc, sysfs, devtmpfs, tmpfs /tmp,
+# tracefs and debugfs, loads the modules, creates the pool `tank` (with --zfs), runs
+# the guest script and prints `IOTRACE-GUEST-RESULT: <status>` on the console (and via
+# /dev/kmsg) whatever happens, ships /tmp/out (if the script wrote files there) over
+# the second serial port, then powers off. Dynamic ELF files get their `ldd` libraries.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+id="" script="" out="" iotrace="" zfs=0 bpftool=0 extras=()
+while (($#)); do
+    case $1 in
+    --kernel) id=$2; shift ;;
+    --guest-script) script=$2; shift ;;
+    --out) out=$2; shift ;;
+    --iotrace) iotrace=$2; shift ;;
+    --zfs) zfs=1 ;;
+    --bpftool) bpftool=1 ;;
+    --extra) extras+=("$2"); shift ;;
+    -h | --help) sed -n '2,/^set -euo/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see mkinitramfs.sh --help)" ;;
+    esac
+    shift
+done
+[[ -n $id && -n $script && -n $out ]] || die "need --kernel ID --guest-script PATH --out FILE (see --help)"
+need_kernel_id "$id"
+[[ -r $script ]] || die "guest script '$script' not readable"
+[[ -z $iotrace || -x $iotrace ]] || die "iotrace binary '$iotrace' is not an executable file"
+ensure_root
+host_pkgs cpio:cpio gzip:gzip ldd:libc-bin /bin/busybox:busybox-static
+((bpftool)) && host_pkgs bpftool:bpftool
+
+krel=$(kconf "$id" KREL)
+kdir=$(kernel_dir "$id")
+[[ -e $kdir/.stamp ]] || "$VM_DIR/fetch-kernels.sh" "$id" >/dev/null
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/iotrace-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,mnt,root,lib/modules,lib64,lib/x86_64-linux-gnu}
+
+# copy_elf SRC DEST [LD_LIBRARY_PATH]: copy a file; if it is a dynamic ELF, also copy
+# exactly the shared libraries `ldd` resolves (to the same path, minus an unpack root).
+copy_elf() {
+    local src=$1 dest=$2 llp=${3:-} strip_prefix=${4:-}
+    mkdir -p "$(dirname "$root$dest")"
+    cp -L "$src" "$root$dest" || die "copying $src into the initramfs failed"
+    local lddout
+    if ! lddout=$(LD_LIBRARY_PATH=$llp timeout 30 ldd "$src" 2>&1); then
+        # static binaries and non-ELF files: ldd says so and fails
+        grep -qE 'not a dynamic executable|statically linked' <<<"$lddout" && return 0
+        file -L "$src" 2>/dev/null | grep -q ELF || return 0
+        die "ldd $src failed: $lddout"
+    fi
+    grep -q 'statically linked' <<<"$lddout" && return 0
+    if grep -q 'not found' <<<"$lddout"; then
+        die "ldd $src: missing libraries: $(grep 'not found' <<<"$lddout" | tr -s '\t\n' '  ')"
+    fi
+    local lib tgt
+    for lib in $(awk '/=> \// { print $3 } /^[[:space:]]*\/[^ ]+ \(0x/ { print $1 }' <<<"$lddout"); do
+        tgt=$lib
+        [[ -n $strip_prefix && $lib == "$strip_prefix"/* ]] && tgt=${lib#"$strip_prefix"}
+        tgt=${tgt/#\/usr\/lib\/x86_64-linux-gnu//lib/x86_64-linux-gnu}
+        [[ -e $root$tgt ]] && continue
+        mkdir -p "$(dirname "$root$tgt")"
+        cp -L "$lib" "$root$tgt" || die "copying library $lib (needed by $src) failed"
+    done
+}
+
+# busybox-static and its applets
+bb=/bin/busybox
+copy_elf "$bb" /bin/busybox
+while read -r app; do
+    [[ -e $root/$app ]] && continue
+    mkdir -p "$(dirname "$root/$app")"
+    ln -s /bin/busybox "$root/$app"
+done < <("$bb" --list-full)
+
+# kernel modules: $KMODS (+ the ZFS modules' kernel-side deps), dependencies first
+read -ra mods <<<"$KMODS"
+if ((zfs)); then
+    zver=$(zconf "$id" VERSION)
+    [[ -n $zver ]] || die "no ZFS pinned for kernel $id in kernels.conf (run without --zfs)"
+    zdir=$(zfs_dir "$id") udir=$(zfsutils_dir "$id")
+    [[ -e $zdir/.stamp && -e $udir/.stamp ]] || "$VM_DIR/build-zfs.sh" "$id" >/dev/null ||
+        die "build-zfs.sh $id failed"
+    while read -r m; do [[ -n $m ]] && mods+=("$m"); done <"$zdir/kernel-deps"
+fi
+kernel_modules "$id" "${mods[@]}"
+: >"$root/etc/modules.order"
+while read -r ko; do
+    cp "$ko" "$root/lib/modules/$(basename "$ko")"
+    basename "$ko" >>"$root/etc/modules.order"
+done < <(kernel_mod_order "$id" "${mods[@]}")
+
+if ((zfs)); then
+    mkdir -p "$root/lib/modules/zfs"
+    while read -r ko; do
+        cp "$zdir/$ko" "$root/lib/modules/zfs/$ko"
+        echo "zfs/$ko" >>"$root/etc/modules.order"
+    done <"$zdir/load-order"
+    ur=$udir/root
+    llp=$(find "$ur" -name 'lib*.so*' -printf '%h\n' | sort -u | tr '\n' ':')
+    for b in zpool zfs zinject; do
+        src=""
+        for c in "$ur/sbin/$b" "$ur/usr/sbin/$b" "$ur/usr/bin/$b"; do
+            # (the packages' bin/ entries are absolute symlinks into the host's /sbin)
+            [[ -f $c && ! -L $c ]] && { src=$c; break; }
+        done
+        [[ -n $src ]] || die "$b not found under $ur (re-run build-zfs.sh $id)"
+        rm -f "$root/sbin/$b" "$root/usr/sbin/$b" "$root/bin/$b"
+        copy_elf "$src" "/sbin/$b" "$llp" "$ur"
+    done
+    mkdir -p "$root/etc/zfs"
+fi
+
+if ((bpftool)); then
+    bt=$(command -v bpftool) || die "bpftool not found on the host (apt-get install bpftool)"
+    # Debian's /usr/sbin/bpftool is a wrapper script in some releases; find the ELF
+    if ! file -L "$bt" | grep -q ELF; then
+        bt=$(ls /usr/lib/linux-tools-*/bpftool /usr/lib/linux-tools/*/bpftool 2>/dev/null | tail -1 || true)
+        [[ -n $bt ]] || die "host bpftool is not an ELF binary and no linux-tools bpftool found"
+    fi
+    copy_elf "$bt" /usr/sbin/bpftool
+fi
+
+if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
+cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
+
+for e in "${extras[@]}"; do
+    src=${e%%:*} dst=${e#*:}
+    [[ $e == *:* ]] || dst=/extra/$(basename "$src")
+    [[ -e $src ]] || die "--extra $src does not exist"
+    if [[ -d $src ]]; then mkdir -p "$root$dst" && cp -a "$src/." "$root$dst/"
+    else copy_elf "$src" "$dst"; fi
+done
+
+cat >"$root/etc/guest.env" <<EOF
+KERNEL_ID='$id'
+EXPECT_KREL='$krel'
+IOTRACE='${iotrace:+/bin/iotrace}'
+ZFS=$zfs
+EOF
+
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+# /init of the iotrace VM test initramfs (generated by tests/vm/mkinitramfs.sh)
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
+export HOME=/root TERM=dumb
+
+result() {
+    # twice: plain on the console, and via printk (synchronous console write, so the
+    # line is out before poweroff even if the tty buffer is not drained)
+    echo ""
+    echo "IOTRACE-GUEST-RESULT: $1"
+    echo "<2>IOTRACE-GUEST-RESULT: $1" >/dev/kmsg 2>/dev/null
+}
+finish() {
+    st=$1
+    if [ -d /tmp/out ] && [ -n "$(ls -A /tmp/out 2>/dev/null)" ]; then
+        if [ -c /dev/ttyS1 ]; then
+            stty -F /dev/ttyS1 raw -echo 2>/dev/null
+            { echo "IOTRACE-ARTEFACTS-BEGIN"; tar -C /tmp/out -czf - . | base64; echo "IOTRACE-ARTEFACTS-END"; } >/dev/ttyS1
+        else
+            echo "init: no /dev/ttyS1, artefacts in /tmp/out not shipped"
+        fi
+    fi
+    sync
+    result "$st"
+    poweroff -f
+    sleep 5
+    echo o >/proc/sysrq-trigger
+}
+setup_fail() { echo "IOTRACE-GUEST-SETUP-FAILED: $*"; finish 125; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /tmp || setup_fail "mount tmpfs /tmp"
+mount -t tmpfs tmpfs /run
+mount -t tracefs tracefs /sys/kernel/tracing || setup_fail "mount tracefs"
+mount -t debugfs debugfs /sys/kernel/debug || setup_fail "mount debugfs"
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+. /etc/guest.env
+mkdir -p /tmp/out
+
+tmo=0
+for a in $(cat /proc/cmdline); do
+    case $a in iotrace.timeout=*) tmo=${a#iotrace.timeout=} ;; esac
+done
+
+echo "init: kernel $(uname -r), loading modules"
+while read -r m; do
+    insmod "/lib/modules/$m" || {
+        n=${m##*/}; n=${n%.ko}
+        grep -q "^${n} " /proc/modules || setup_fail "insmod $m"
+    }
+done </etc/modules.order
+
+if [ "$ZFS" = 1 ]; then
+    echo "init: creating zpool tank on /tmp/vdev"
+    truncate -s 512M /tmp/vdev || setup_fail "truncate /tmp/vdev"
+    zpool create -f -m /tank tank /tmp/vdev || setup_fail "zpool create -f -m /tank tank /tmp/vdev"
+fi
+
+echo "init: running guest script (timeout ${tmo}s, 0 = none)"
+cd /tmp
+export KERNEL_ID EXPECT_KREL IOTRACE ZFS OUT=/tmp/out
+if [ "$tmo" -gt 0 ] 2>/dev/null; then
+    timeout -s KILL "$tmo" /bin/sh /guest.sh
+else
+    /bin/sh /guest.sh
+fi
+st=$?
+echo "init: guest script exited with status $st"
+finish "$st"
+INIT
+chmod +x "$root/init"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+    timeout 300 cpio --quiet -o -0 -H newc -R 0:0 | gzip -1 >"$out.part") ||
+    die "creating the cpio archive $out failed"
+mv "$out.part" "$out"
+log "$id: initramfs $(du -h "$out" | cut -f1) -> $out"

@@ -1,0 +1,106 @@
+#!/bin/bash
+# tests/vm/run-matrix.sh --iotrace PATH --out DIR [--kernels "5.10 6.1 6.12"]
+#     [--guest-script PATH] [--zfs] [--facts-dir DIR] [--timeout SECS] [--no-bpftool]
+#     [--extra SRC[:DEST]]...
+# Entry point of the VM test matrix: fetches the pinned kernels (cached), builds ZFS
+# when --zfs (cached; kernels without a ZFS pin run without it), builds one initramfs
+# per kernel, boots each under qemu TCG and prints one PASS/FAIL line per kernel and
+# a final "N passed, N failed" line. Exits non-zero if any kernel failed.
+# Per kernel, DIR/<id>[-zfs]/ keeps console.log, artefacts/, initramfs, result.
+# --iotrace ""  runs without an iotrace binary. --facts-dir copies each guest's
+# artefacts/facts to FACTS_DIR/<id>/ (tests/vm/facts is the checked-in copy).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+iotrace=unset out="" kernels=$KERNEL_IDS script=$VM_DIR/guest/smoke.sh zfs=0 facts="" tmo=900
+bpftool=1 extras=()
+while (($#)); do
+    case $1 in
+    --iotrace) iotrace=$2; shift ;;
+    --out) out=$2; shift ;;
+    --kernels) kernels=$2; shift ;;
+    --guest-script) script=$2; shift ;;
+    --zfs) zfs=1 ;;
+    --facts-dir) facts=$2; shift ;;
+    --timeout) tmo=$2; shift ;;
+    --no-bpftool) bpftool=0 ;;
+    --extra) extras+=(--extra "$2"); shift ;;
+    -h | --help) sed -n '2,/^set -euo/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see run-matrix.sh --help)" ;;
+    esac
+    shift
+done
+[[ $iotrace != unset ]] || die "need --iotrace PATH (use --iotrace '' to run without one)"
+[[ -n $out ]] || die "need --out DIR for logs and artefacts"
+[[ -z $iotrace || -x $iotrace ]] || die "--iotrace $iotrace is not an executable file (build iotrace first)"
+[[ -r $script ]] || die "guest script $script not readable"
+ensure_root
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[[ -z $iotrace ]] || iotrace=$(readlink -f "$iotrace")
+
+t_all=$(now_s)
+for id in $kernels; do need_kernel_id "$id"; done
+t=$(now_s)
+# shellcheck disable=SC2086
+"$VM_DIR/fetch-kernels.sh" $kernels >/dev/null
+log "kernels ready in $(elapsed "$t")s"
+
+pass=0 fail=0 lines=()
+for id in $kernels; do
+    z=$zfs
+    if ((z)) && [[ -z $(zconf "$id" VERSION) ]]; then
+        log "$id: no ZFS pinned for this kernel in kernels.conf; running without --zfs"
+        z=0
+    fi
+    name=$id
+    if ((z)); then name=$id-zfs; fi
+    dir=$out/$name
+    mkdir -p "$dir"
+    status="" t=$(now_s)
+    if ((z)); then
+        [[ -e $(zfs_dir "$id")/.stamp ]] ||
+            log "$id: building ZFS $(zconf "$id" SRCVER) (not cached: ~5 min on 2 cores; log $dir/build-zfs.log)"
+        if ! "$VM_DIR/build-zfs.sh" "$id" >/dev/null 2>"$dir/build-zfs.log"; then
+            status="FAIL build-zfs (see $dir/build-zfs.log)"
+            tail -3 "$dir/build-zfs.log" >&2
+        fi
+    fi
+    args=(--kernel "$id" --guest-script "$script" --out "$dir/initramfs.cpio.gz" "${extras[@]}")
+    ((z)) && args+=(--zfs)
+    ((bpftool)) && args+=(--bpftool)
+    [[ -n $iotrace ]] && args+=(--iotrace "$iotrace")
+    if [[ -z $status ]] && ! "$VM_DIR/mkinitramfs.sh" "${args[@]}" 2>"$dir/mkinitramfs.log"; then
+        status="FAIL mkinitramfs (see $dir/mkinitramfs.log)"
+        tail -3 "$dir/mkinitramfs.log" >&2
+    fi
+    mem=1024
+    ((z)) && mem=2048
+    if [[ -z $status ]]; then
+        set +e
+        "$VM_DIR/boot.sh" --kernel "$id" --initrd "$dir/initramfs.cpio.gz" --out "$dir" \
+            --timeout "$tmo" --mem "$mem" --guest-timeout $((tmo - 60))
+        rc=$?
+        set -e
+        case $rc in
+        0) status=PASS ;;
+        124) status="FAIL timeout" ;;
+        125) status="FAIL no result marker / setup ($(cat "$dir/result" 2>/dev/null))" ;;
+        126) status="FAIL kernel panic" ;;
+        *) status="FAIL $(cut -d' ' -f2 "$dir/result" 2>/dev/null || echo "guest-status=$rc")" ;;
+        esac
+    fi
+    if [[ -n $facts && -d $dir/artefacts/facts ]]; then
+        mkdir -p "$facts/$id"
+        install -m 644 "$dir"/artefacts/facts/* "$facts/$id/"
+    fi
+    detail=${status#PASS}
+    detail=${detail#FAIL }
+    line=$(printf '%-4s %-9s %-22s %6ss %s' "${status%% *}" "$name" "$(kconf "$id" KREL)" "$(elapsed "$t")" "$detail")
+    [[ $status == PASS ]] && pass=$((pass + 1)) || fail=$((fail + 1))
+    lines+=("$line")
+    echo "$line"
+done
+log "matrix done in $(elapsed "$t_all")s; logs in $out"
+echo "$pass passed, $fail failed"
+((fail == 0))
