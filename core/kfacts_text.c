@@ -89,27 +89,37 @@ static bool optional_module(char **fields, size_t n, size_t index, const char **
 	return *module != NULL;
 }
 
-int ktext_parse_blacklist(FILE *f, struct kstrings *strings, struct ksymset *blacklist)
+/* Lines whose symbol name is field name_at, optionally followed by "[module]"; each
+ * (name, module) is kept once. */
+static int parse_symbol_set(FILE *f, size_t name_at, struct kstrings *strings,
+			    struct ksymset *set)
 {
 	char line[LINE_SIZE], *fields[FIELDS_MAX];
 	const char *module;
 	size_t n;
 	int err, rc;
 
-	/* The addresses may be zeroed by kptr_restrict: only name and module count. */
 	while ((rc = ktext_read_line(f, line, sizeof(line))) > 0) {
 		n = split_fields(line, fields, FIELDS_MAX);
-		if (n < 2 || !is_symbol_name(fields[1]) || !optional_module(fields, n, 2, &module))
+		if (n <= name_at || !is_symbol_name(fields[name_at]) ||
+		    !optional_module(fields, n, name_at + 1, &module))
 			continue;
-		if (ksymset_find(blacklist, fields[1], module))
+		if (ksymset_find(set, fields[name_at], module))
 			continue;
 		err = kstrings_module(strings, module, &module);
 		if (!err)
-			err = ksymset_add(blacklist, strings, fields[1], module);
+			err = ksymset_add(set, strings, fields[name_at], module);
 		if (err)
 			return err;
 	}
 	return rc;
+}
+
+/* "0xSTART-0xEND\tname [module]"; the addresses may be zeroed by kptr_restrict: only name
+ * and module count. */
+int ktext_parse_blacklist(FILE *f, struct kstrings *strings, struct ksymset *blacklist)
+{
+	return parse_symbol_set(f, 1, strings, blacklist);
 }
 
 int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
@@ -133,26 +143,10 @@ int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
 	return rc;
 }
 
+/* "ADDR TYPE name\t[module]" */
 int ktext_parse_kallsyms(FILE *f, struct kstrings *strings, struct ksymset *syms)
 {
-	char line[LINE_SIZE], *fields[FIELDS_MAX];
-	const char *module;
-	size_t n;
-	int err, rc;
-
-	while ((rc = ktext_read_line(f, line, sizeof(line))) > 0) {
-		n = split_fields(line, fields, FIELDS_MAX);
-		if (n < 3 || !is_symbol_name(fields[2]) || !optional_module(fields, n, 3, &module))
-			continue;
-		if (ksymset_find(syms, fields[2], module))
-			continue;
-		err = kstrings_module(strings, module, &module);
-		if (!err)
-			err = ksymset_add(syms, strings, fields[2], module);
-		if (err)
-			return err;
-	}
-	return rc;
+	return parse_symbol_set(f, 2, strings, syms);
 }
 
 int ktext_parse_proc_modules(FILE *f, struct kstrings *strings, struct ksymset *modules)

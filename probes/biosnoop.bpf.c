@@ -10,6 +10,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "counters.bpf.h"
+
 #include "biosnoop.h"
 
 const volatile __u32 filter_tgid;         /* 0 = any */
@@ -32,12 +34,7 @@ struct {
 	__uint(max_entries, 2 * 1024 * 1024);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BIOSNOOP_COUNTER_MAX);
-	__type(key, u32);
-	__type(value, u64);
-} counters SEC(".maps");
+DEFINE_COUNTERS(BIOSNOOP_COUNTER_MAX)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -45,16 +42,6 @@ struct {
 	__type(key, u32);
 	__type(value, u32);
 } cgroup_filter SEC(".maps");
-
-static __always_inline void count(u32 which)
-{
-	u64 *c = bpf_map_lookup_elem(&counters, &which);
-
-	/* Atomic although per CPU: a completion in interrupt context can preempt a program
-	 * halfway through its own increment on the same CPU, and a plain += then loses one. */
-	if (c)
-		__sync_fetch_and_add(c, 1);
-}
 
 /* Owner filters apply in the context of the submitting task. */
 static __always_inline bool task_wanted(void)

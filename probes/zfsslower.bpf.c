@@ -9,6 +9,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "counters.bpf.h"
+
 #include "zfsslower.h"
 
 const volatile __u32 filter_tgid;
@@ -33,20 +35,7 @@ struct {
 	__uint(max_entries, 1024 * 1024);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZFSSLOWER_COUNTER_MAX);
-	__type(key, u32);
-	__type(value, u64);
-} counters SEC(".maps");
-
-static __always_inline void count(u32 which)
-{
-	u64 *c = bpf_map_lookup_elem(&counters, &which);
-
-	if (c)
-		*c += 1;
-}
+DEFINE_COUNTERS(ZFSSLOWER_COUNTER_MAX)
 
 static __always_inline int entry(u32 op, struct file *file, s64 offset)
 {
