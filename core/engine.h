@@ -87,7 +87,7 @@ void engine_close(struct engine *e);
 const char *verdict_name(enum verdict v);
 /* Human report of every probe and candidate (iotrace probes, -v). */
 void engine_report(const struct engine *e, FILE *out);
-void engine_report_json(const struct engine *e, FILE *out);
+void engine_report_json(const struct engine *e, const char *tool, FILE *out);
 /* One line per probe: "io_start: tp_btf block:block_io_start". */
 void engine_report_chosen(const struct engine *e, FILE *out);
 

@@ -253,7 +253,7 @@ int tracer_probe_report(struct invocation *tool_inv, const struct tracer_tool *t
 	s.engine.explain_all = true;
 	run_err = engine_run(&s.engine, true);
 	if (json)
-		engine_report_json(&s.engine, out);
+		engine_report_json(&s.engine, tool_inv->tool->name, out);
 	else
 		engine_report(&s.engine, out);
 	err = run_err;
