@@ -60,7 +60,10 @@ static size_t escape(char *dst, size_t dst_size, const char *src, size_t len, en
 		const char *piece = (const char *)s + i;
 		size_t piece_len = n;
 
-		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+		/* C0 controls, DEL, invalid UTF-8, and (for terminals) C1 controls U+0080..U+009F,
+		 * which a UTF-8 terminal acts on like ESC sequences (U+009B is CSI) */
+		if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
+		    (style == STYLE_TEXT && n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)) {
 			if (style == STYLE_JSON)
 				snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
 			else
@@ -109,14 +112,19 @@ size_t escape_csv(char *dst, size_t dst_size, const char *src, size_t len)
 	}
 	if (!put(dst, dst_size, &at, "\"", 1))
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		size_t plen = body[i] == '"' ? 2 : 1;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)body[i];
+		/* whole units only: an escape, a UTF-8 sequence or a quote (doubled) */
+		size_t unit = c == '\\' ? (body[i + 1] == 'x' ? 4 : 2) :
+			      c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		size_t plen = c == '"' ? 2 : unit;
 
 		/* keep room for the closing quote, so a cut field is still one valid field */
 		if (at + plen + 2 > dst_size)
 			break;
-		memcpy(dst + at, body[i] == '"' ? "\"\"" : &body[i], plen);
+		memcpy(dst + at, c == '"' ? "\"\"" : &body[i], plen);
 		at += plen;
+		i += unit;
 	}
 	dst[at++] = '"';
 out:

@@ -117,17 +117,14 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_HELP:
 		tool_help(inv->tool, stdout);
 		inv->help_requested = true;
-		state->next = state->argc; /* stop: nothing after --help matters */
 		return 0;
 	case OPT_USAGE:
 		argp_state_help(state, stdout, ARGP_HELP_USAGE);
 		inv->help_requested = true;
-		state->next = state->argc;
 		return 0;
 	case OPT_VERSION:
 		printf("iotrace %s\n", IOTRACE_VERSION);
 		inv->help_requested = true;
-		state->next = state->argc;
 		return 0;
 	case OPT_VERBOSE:
 		c->verbosity++;
@@ -259,6 +256,8 @@ int invocation_parse(struct invocation *inv, int argc, char **argv)
 	/* argp names the program after argv[0]; make it the tool name in every message. */
 	argv[0] = (char *)inv->progname;
 	err = run_argp(inv->tool, inv, argc, argv, NULL);
+	if (inv->help_requested)
+		err = 0; /* nothing after --help is checked */
 	if (!err && !inv->help_requested && inv->tool->validate) {
 		err = inv->tool->validate(inv);
 		if (err > 0)

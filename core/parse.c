@@ -38,7 +38,7 @@ int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 int parse_decimal_ns(const char *s, uint64_t unit_ns, uint64_t max_ns, uint64_t *out_ns)
 {
-	uint64_t whole = 0, frac = 0, frac_scale = 1, ns;
+	uint64_t whole = 0, frac = 0, frac_scale = 1, ns, part;
 	int frac_digits = 0;
 
 	if (!s || !is_digit(*s) || unit_ns == 0)
@@ -63,9 +63,10 @@ int parse_decimal_ns(const char *s, uint64_t unit_ns, uint64_t max_ns, uint64_t 
 		return -ERANGE;
 	ns = whole * unit_ns;
 	/* frac < frac_scale <= 1e9 and unit_ns is at most seconds, so this cannot overflow. */
-	ns += (uint64_t)((unsigned __int128)frac * unit_ns / frac_scale);
-	if (ns > max_ns)
+	part = (uint64_t)((unsigned __int128)frac * unit_ns / frac_scale);
+	if (part > max_ns - ns)
 		return -ERANGE;
+	ns += part;
 	*out_ns = ns;
 	return 0;
 }
