@@ -3,16 +3,27 @@
 
 #include "backend.h"
 #include "log.h"
+#include "privs.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 static int bpfobj_open(void *ctx, const struct probe_table *table, const struct probe_state *states)
 {
 	struct bpfobj *b = ctx;
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = b->btf_path);
+	const char *btf = b->btf_path;
+
+	/* libbpf before 1.2 looks through every module's BTF when a CO-RE type has no match in
+	 * vmlinux (our ___old flavours), and listing BTF objects needs CAP_SYS_ADMIN: with only
+	 * CAP_BPF and CAP_PERFMON, name the kernel's BTF so that walk never starts. */
+	if (!btf && !privs_have_sys_admin() && access(KERNEL_BTF, R_OK) == 0)
+		btf = KERNEL_BTF;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
 
 	return b->open(b->tool, &opts, &b->obj);
 }

@@ -3,6 +3,7 @@
  * argv[1] does. A tool never looks at argv[0] itself. */
 #include "dispatch.h"
 
+#include "escape.h"
 #include "gendoc.h"
 #include "log.h"
 #include "tool.h"
@@ -49,7 +50,10 @@ static void print_list(void)
 
 static int unknown_tool(const char *name)
 {
-	fprintf(stderr, "iotrace: unknown tool '%s' (see 'iotrace --list')\n", name);
+	char shown[512];
+
+	escape_text(shown, sizeof(shown), name, strlen(name));
+	fprintf(stderr, "iotrace: unknown tool '%s' (see 'iotrace --list')\n", shown);
 	return EXIT_NO_TOOL;
 }
 
@@ -90,11 +94,13 @@ static int install_links(int argc, char **argv)
 	ssize_t len;
 
 	if (argc != 3 + symbolic) {
-		fprintf(stderr, "iotrace: --install needs one directory: iotrace --install [-s] DIR\n");
+		fprintf(stderr, "iotrace: --install needs one directory: iotrace --install [-s] DIR "
+				"(see 'iotrace --help')\n");
 		return EXIT_USAGE;
 	}
 	if (stat(dir, &dir_st) != 0 || !S_ISDIR(dir_st.st_mode)) {
-		fprintf(stderr, "iotrace: --install: '%s' is not a directory\n", dir);
+		fprintf(stderr, "iotrace: --install: '%s' is not a directory (see 'iotrace --help')\n",
+			dir);
 		return EXIT_USAGE;
 	}
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);

@@ -426,6 +426,9 @@ static void explain_kernel(struct engine *e)
 {
 	const char *sep = "\n  this kernel: ";
 
+	/* no BTF: engine_resolve() said so in one line, and nothing else matters before that */
+	if (e->table->needs_kernel_btf && e->kf->features[KFEATURE_BTF_VMLINUX].value == FACT_NO)
+		return;
 	for (int f = 0; f < KFEATURE_COUNT; f++) {
 		const char *reason = NULL;
 
@@ -553,7 +556,7 @@ void engine_report(const struct engine *e, FILE *out)
 		}
 	}
 	if (e->failure[0])
-		fprintf(out, "\n  cannot run:%s\n", e->failure);
+		fprintf(out, "\n  cannot run:%s%s\n", e->failure[0] == '\n' ? "" : " ", e->failure);
 	else if (!can_run(e))
 		fprintf(out, "\n  cannot run\n");
 }

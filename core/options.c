@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Common options, parsed once here for every tool; each tool declares which groups it
  * accepts (tool->common) and never sees them. */
+#include "escape.h"
 #include "log.h"
 #include "parse.h"
 #include "tool.h"
@@ -52,10 +53,15 @@ static const struct common_option common_options[] = {
 
 #define N_COMMON (sizeof(common_options) / sizeof(common_options[0]))
 
+/* The message quotes what the user typed: escaped, so a value holding a newline or an
+ * escape sequence can neither cut the one line short nor reach the terminal raw. */
 static void vreport(struct invocation *inv, const char *fmt, va_list ap)
 {
-	vfprintf(inv->err, fmt, ap);
-	fputc('\n', inv->err);
+	char raw[1024], shown[2048];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_text(shown, sizeof(shown), raw, sizeof(raw));
+	fprintf(inv->err, "%s\n", shown);
 }
 
 int opt_error(struct argp_state *state, const char *fmt, ...)
@@ -236,7 +242,18 @@ static void print_first_error_line(const struct invocation *inv, const char *tex
 	len = strcspn(msg, "\n");
 	if (len == 0)
 		msg = "invalid arguments", len = strlen(msg);
-	fprintf(stderr, "%s: %.*s (see '%s --help')\n", inv->progname, (int)len, msg, inv->progname);
+	/* getopt's own messages quote the argument raw; ours are escaped already and have no
+	 * control bytes left, so only those are touched here */
+	fprintf(stderr, "%s: ", inv->progname);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+	fprintf(stderr, " (see '%s --help')\n", inv->progname);
 }
 
 int invocation_parse(struct invocation *inv, int argc, char **argv)

@@ -88,6 +88,13 @@ int privs_check(char *missing, size_t size)
 	return -EPERM;
 }
 
+bool privs_have_sys_admin(void)
+{
+	struct capsets c;
+
+	return caps_get(&c) == 0 && has(c.effective, CAP_SYS_ADMIN);
+}
+
 int privs_drop_after_attach(void)
 {
 	int keep = kernel_knows_cap_bpf() ? CAP_BPF : CAP_SYS_ADMIN;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
 
@@ -91,8 +92,10 @@ static int session_init(struct session *s, struct invocation *inv, bool precheck
 	outbuf_init(&s->out, 1);
 	err = privs_check(missing, sizeof(missing));
 	if (err) {
-		log_error("tracing needs root or the capabilities %s (missing: %s); run it with sudo",
-			  "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)", missing);
+		log_error("tracing needs root or the capabilities %s (missing: %s); %s",
+			  "CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)", missing,
+			  geteuid() ? "run it with sudo" :
+				      "this root lacks them: a container or security policy withholds them");
 		return err;
 	}
 	s->t.inv = inv;

@@ -14,6 +14,8 @@
 
 #include "biosnoop.h"
 
+#define EEXIST 17
+
 const volatile __u32 filter_tgid;         /* 0 = any */
 const volatile bool filter_cgroup;      /* cgroup_filter[0] holds the cgroup */
 const volatile __u32 filter_dev;          /* 0 = any disk */
@@ -172,9 +174,16 @@ static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_n
 static __always_inline void track_new(struct biosnoop_inflight_key *key, u64 queued_ns, u32 flags)
 {
 	struct biosnoop_inflight v;
+	long err;
 
 	owner_init(&v, queued_ns, flags);
-	if (bpf_map_update_elem(&inflight, key, &v, BPF_ANY))
+	err = bpf_map_update_elem(&inflight, key, &v, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* the request struct was reused: its previous life ended unseen; say so */
+		count(BIOSNOOP_DONE_MISSED);
+		err = bpf_map_update_elem(&inflight, key, &v, BPF_ANY);
+	}
+	if (err)
 		count(BIOSNOOP_LOST_INFLIGHT);
 }
 
@@ -338,6 +347,12 @@ int BPF_PROG(fentry_insert_request, struct request *rq) { return rq_inserted(rq)
 SEC("kprobe/blk_mq_insert_request")
 int BPF_KPROBE(kprobe_insert_request, struct request *rq) { return rq_inserted(rq); }
 
+/* plugged by the submitting task, queued later from a list or by kblockd (mq variant) */
+SEC("fentry/blk_add_rq_to_plug")
+int BPF_PROG(fentry_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq); }
+SEC("kprobe/blk_add_rq_to_plug")
+int BPF_KPROBE(kprobe_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq); }
+
 /* issued */
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq); }
@@ -365,9 +380,10 @@ SEC("fentry/blk_account_io_done")
 int BPF_PROG(fentry_acct_done, struct request *rq) { return rq_done(rq); }
 SEC("kprobe/blk_account_io_done")
 int BPF_KPROBE(kprobe_acct_done, struct request *rq) { return rq_done(rq); }
-SEC("fentry/__blk_mq_end_request")
+/* blk_mq_end_request, not __blk_mq_end_request: that one is declared inline (notrace) */
+SEC("fentry/blk_mq_end_request")
 int BPF_PROG(fentry_end_request, struct request *rq) { return rq_done(rq); }
-SEC("kprobe/__blk_mq_end_request")
+SEC("kprobe/blk_mq_end_request")
 int BPF_KPROBE(kprobe_end_request, struct request *rq) { return rq_done(rq); }
 
 /* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */

@@ -29,6 +29,8 @@ enum biosnoop_counter {
 	BIOSNOOP_LOST_RINGBUF,  /* ring buffer full: event dropped */
 	BIOSNOOP_LOST_INFLIGHT, /* in-flight map full: request not tracked */
 	BIOSNOOP_DONE_UNSEEN,   /* completion of a request whose issue we did not see */
+	BIOSNOOP_DONE_MISSED,   /* a request was created where one we follow still was: the
+				 * earlier one ended without a completion any probe saw */
 	BIOSNOOP_COUNTER_MAX,
 	BIOSNOOP_STALE = BIOSNOOP_COUNTER_MAX, /* counted in user space: removed as stale */
 };

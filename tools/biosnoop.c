@@ -32,11 +32,15 @@
  *          6.1+ inline them, and inline means notrace)
  *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
  *   mq     fentry/kprobe on blk_mq_insert_request / blk_mq_start_request /
- *          __blk_mq_end_request: the function path where accounting is inlined
+ *          blk_mq_end_request: the function path where accounting is inlined
+ *          (__blk_mq_end_request is declared inline, hence notrace, on every kernel;
+ *          drivers completing through it or blk_mq_end_request_batch are not seen here)
  *   io-classic, rq-classic   classic tracepoints, keyed by dev+sector (no request pointer)
  * Issue tracepoints carry the request pointer and fit every pointer-keyed variant; insert
  * is optional: requests issued directly never pass through it, and then the owner is taken
- * at issue. */
+ * at issue. In the mq variant a request a task plugs (O_DIRECT writes on a block device do)
+ * reaches the queue later, in a list (blk_mq_insert_requests) or from kblockd, so the
+ * submitter is taken where it plugs the request: blk_add_rq_to_plug (io_plug, optional). */
 
 #define PTR_VARIANTS "io acct rq mq"
 
@@ -62,6 +66,11 @@ static const struct probe_candidate inserted[] = {
 	{ ATTACH_TRACEPOINT, "block:block_rq_insert", NULL, "tp_rq_insert", NULL, NULL, "rq-classic" },
 };
 
+static const struct probe_candidate plugged[] = {
+	{ ATTACH_FENTRY, "blk_add_rq_to_plug", NULL, "fentry_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
+	{ ATTACH_KPROBE, "blk_add_rq_to_plug", NULL, "kprobe_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
+};
+
 static const struct probe_candidate issued[] = {
 	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue", NULL, "request", PTR_VARIANTS },
 	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
@@ -79,8 +88,8 @@ static const struct probe_candidate done[] = {
 	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
 	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "rq" },
 	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "rq" },
-	{ ATTACH_FENTRY, "__blk_mq_end_request", NULL, "fentry_end_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "__blk_mq_end_request", NULL, "kprobe_end_request", NULL, "request", "mq" },
+	{ ATTACH_FENTRY, "blk_mq_end_request", NULL, "fentry_end_request", NULL, "request", "mq" },
+	{ ATTACH_KPROBE, "blk_mq_end_request", NULL, "kprobe_end_request", NULL, "request", "mq" },
 	{ ATTACH_TRACEPOINT, "block:block_io_done", NULL, "tp_io_done", NULL, NULL, "io-classic" },
 	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "rq-classic" },
 };
@@ -88,6 +97,7 @@ static const struct probe_candidate done[] = {
 static const struct probe_spec biosnoop_probes[] = {
 	{ "io_start", "request created: owner task, queue start", "block", false, created, ARRAY_SIZE(created) },
 	{ "io_insert", "request queued: owner where creation is not traceable", "block", true, inserted, ARRAY_SIZE(inserted) },
+	{ "io_plug", "request plugged by its submitter: owner where creation is not traceable", "block", true, plugged, ARRAY_SIZE(plugged) },
 	{ "io_issue", "request issued to the device", "block", false, issued, ARRAY_SIZE(issued) },
 	{ "io_done", "request completed", "block", false, done, ARRAY_SIZE(done) },
 };
@@ -196,23 +206,16 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 	}
 }
 
-/* User-supplied text in an error line: no terminal control sequences. */
-static const char *shown(const char *s, char *buf, size_t size)
-{
-	escape_text(buf, size, s, strlen(s));
-	return buf;
-}
-
 static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 {
 	struct blockdev_table disks;
-	char list[1024], name[128];
+	char list[1024];
 	struct stat st;
 	int err = blockdev_init(&disks, "/", 0);
 
 	if (err) {
 		err = usage_error(inv, "cannot check --disk '%s': no block device list (%s)",
-				  shown(o->disk, name, sizeof(name)), strerror(-err));
+				  o->disk, strerror(-err));
 		goto out;
 	}
 	err = blockdev_find(&disks, o->disk, &o->range);
@@ -224,9 +227,9 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 	if (err == -ENOENT) {
 		blockdev_list(&disks, list, sizeof(list));
 		err = usage_error(inv, "unknown disk '%s'; disks here: %s",
-				  shown(o->disk, name, sizeof(name)), list[0] ? list : "none");
+				  o->disk, list[0] ? list : "none");
 	} else if (err) {
-		err = usage_error(inv, "partition '%s' has no size", shown(o->disk, name, sizeof(name)));
+		err = usage_error(inv, "partition '%s' has no size", o->disk);
 	}
 out:
 	blockdev_free(&disks);
@@ -253,18 +256,18 @@ static void cgroup2_mount(char *buf, size_t size)
 
 static int validate_cgroup(struct invocation *inv, const struct biosnoop_opts *o)
 {
-	char where[512], name[512];
+	char where[512];
 	struct statfs fs;
 	struct stat st;
 
 	if (stat(o->cgroup, &st) != 0)
-		return usage_error(inv, "cannot use --cgroup '%s': %s", shown(o->cgroup, name, sizeof(name)),
+		return usage_error(inv, "cannot use --cgroup '%s': %s", o->cgroup,
 				   strerror(errno));
 	if (!S_ISDIR(st.st_mode) || statfs(o->cgroup, &fs) != 0 ||
 	    fs.f_type != CGROUP2_SUPER_MAGIC) {
 		cgroup2_mount(where, sizeof(where));
 		return usage_error(inv, "'%s' is not a cgroup v2 directory (cgroup v2 is %s)",
-				   shown(o->cgroup, name, sizeof(name)), where);
+				   o->cgroup, where);
 	}
 	return 0;
 }
@@ -306,6 +309,7 @@ static const struct loss_kind biosnoop_losses[] = {
 	{ BIOSNOOP_LOST_INFLIGHT, "inflight_full", "in-flight table full", true },
 	/* not lost: no latency to report for a request that never reached the driver */
 	{ BIOSNOOP_DONE_UNSEEN, "issue_unseen", "completed without a seen issue", false },
+	{ BIOSNOOP_DONE_MISSED, "done_missed", "ended without a seen completion", true },
 	{ BIOSNOOP_STALE, "stale", "dropped after 120 s in flight", true },
 };
 

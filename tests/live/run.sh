@@ -3,11 +3,14 @@
 # Live tests: real BPF programs on this kernel, real I/O on loop devices. Needs root and
 # IOTRACE=/path/to/iotrace. Prints one PASS/FAIL line per test and ends with
 # "live: N passed, N failed"; exits non-zero if anything failed or could not run.
-# Arguments (optional) name the tests to run, e.g. tests/live/run.sh pid_filter.
+# Arguments (optional) name the tests to run, e.g. tests/live/run.sh pid_filter. The tests are
+# in biosnoop_live.py (the tool's output and filters) and reliability_live.py (signals, pipes,
+# kill -9, missing BTF/tracefs/capabilities, hostile names); livelib.py holds what they share.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export IOTRACE_LIVE_DIR=${IOTRACE_LIVE_DIR:-/var/tmp}
 export IOTRACE_CGROUP2=${IOTRACE_CGROUP2:-/sys/fs/cgroup/unified}
+export PYTHONDONTWRITEBYTECODE=1 # the test modules import each other: no __pycache__ here
 
 if [ -z "${IOTRACE:-}" ] || [ ! -x "${IOTRACE:-}" ]; then
   echo "FAIL setup: IOTRACE must name the iotrace executable (got '${IOTRACE:-}')"
@@ -46,8 +49,9 @@ sweep() {
 trap sweep EXIT
 
 # In the background so that a signal reaches the tests at once (bash runs traps only between
-# commands): they clean up, report what they got through and end.
-python3 "$here/biosnoop_live.py" "$@" &
+# commands): they clean up, report what they got through and end. One process runs every
+# module's tests in this order, so the last line counts them all.
+python3 "$here/livelib.py" --modules biosnoop_live,reliability_live "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' INT TERM HUP
 status=0
