@@ -339,7 +339,7 @@ static void control_bytes_in_values_are_escaped(void **state)
 /* Paths under wherever cgroup v2 is mounted: a file in it, a directory that is not there. */
 static void cgroup_paths_under_cgroup2(void **state)
 {
-	char mnt[256] = "", file[320], absent[320], expect_file[400], expect_absent[400];
+	char mnt[256] = "", file[320], absent[320], expect_file[800], expect_absent[800];
 	struct mntent ent;
 	char strings[1024];
 	FILE *f = setmntent("/proc/self/mounts", "re");
