@@ -61,6 +61,8 @@ struct request {
 	struct block_device *part;
 };
 
+struct blk_plug; /* only passed by pointer */
+
 /* Before 5.17 a request carried its disk directly. */
 struct request___with_rq_disk {
 	struct gendisk *rq_disk;

@@ -55,6 +55,7 @@ static __always_inline int leave(s64 ret)
 	struct inflight *v = bpf_map_lookup_elem(&inflight, &id);
 	struct zfsslower_event *e;
 	struct dentry *dentry;
+	struct file *file;
 	u64 now, lat;
 
 	if (!v)
@@ -75,7 +76,10 @@ static __always_inline int leave(s64 ret)
 	e->bytes = (v->op == ZFS_OP_READ || v->op == ZFS_OP_WRITE) && ret > 0 ? ret : 0;
 	e->pid = id >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	dentry = BPF_CORE_READ(v->file, f_path.dentry);
+	/* v->file outside BPF_CORE_READ: inside it, the access to our own struct inflight
+	 * would become a CO-RE relocation that no kernel BTF can resolve */
+	file = v->file;
+	dentry = BPF_CORE_READ(file, f_path.dentry);
 	e->name[0] = '\0';
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(dentry, d_name.name));
 	bpf_ringbuf_submit(e, 0);

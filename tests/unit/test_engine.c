@@ -105,7 +105,22 @@ static void forced_kprobe_on_61_uses_blk_mq_functions(void **state)
 {
 	biosnoop_on("linux-6.1", BACKEND_KPROBE, NULL, ATTACH_KPROBE, "blk_mq_sched_insert_request",
 		    ATTACH_KPROBE,
-		    "blk_mq_start_request", ATTACH_KPROBE, "__blk_mq_end_request", ATTACH_KPROBE);
+		    "blk_mq_start_request", ATTACH_KPROBE, "blk_mq_end_request", ATTACH_KPROBE);
+}
+
+/* Plugged requests (O_DIRECT writes) reach the queue in a list or from kblockd: their owner
+ * is taken where the submitter plugs them, in the mq variant only. */
+static void forced_kprobe_on_61_sees_plugged_requests(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &biosnoop_probe_table);
+
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_plug", ATTACH_KPROBE, "blk_add_rq_to_plug");
+	teardown(fx);
+	fx = setup_kernel("linux-6.1", BACKEND_AUTO, &biosnoop_probe_table);
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	expect(&fx->e, "io_plug", ATTACH_KPROBE, NULL);
+	teardown(fx);
 }
 
 static void forced_fentry_on_612_uses_blk_mq_functions(void **state)
@@ -116,7 +131,8 @@ static void forced_fentry_on_612_uses_blk_mq_functions(void **state)
 	expect(&fx->e, "io_start", ATTACH_FENTRY, NULL);
 	expect(&fx->e, "io_insert", ATTACH_FENTRY, "blk_mq_insert_request");
 	expect(&fx->e, "io_issue", ATTACH_FENTRY, "blk_mq_start_request");
-	expect(&fx->e, "io_done", ATTACH_FENTRY, "__blk_mq_end_request");
+	expect(&fx->e, "io_done", ATTACH_FENTRY, "blk_mq_end_request");
+	expect(&fx->e, "io_plug", ATTACH_FENTRY, "blk_add_rq_to_plug");
 	teardown(fx);
 }
 
@@ -246,6 +262,7 @@ int main(void)
 		cmocka_unit_test(no_btf_says_so_once),
 		cmocka_unit_test(forced_tracepoint_on_61_uses_rq_tracepoints),
 		cmocka_unit_test(forced_kprobe_on_61_uses_blk_mq_functions),
+		cmocka_unit_test(forced_kprobe_on_61_sees_plugged_requests),
 		cmocka_unit_test(forced_fentry_on_612_uses_blk_mq_functions),
 		cmocka_unit_test(forced_kprobe_on_61_acct),
 		cmocka_unit_test(forced_fentry_on_510),

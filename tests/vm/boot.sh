@@ -68,7 +68,7 @@ fail() { # CODE REASON MESSAGE
 if grep -q IOTRACE-ARTEFACTS-END "$out/ttyS1.log" 2>/dev/null; then
     mkdir -p "$out/artefacts"
     tr -d '\r' <"$out/ttyS1.log" | sed -n '/^IOTRACE-ARTEFACTS-BEGIN$/,/^IOTRACE-ARTEFACTS-END$/p' |
-        sed '1d;$d' | base64 -d | tar -xz -C "$out/artefacts" ||
+        sed '1d;$d' | base64 -d | tar -xzm -C "$out/artefacts" ||
         echo "[$_prog] warning: could not unpack the guest artefacts from $out/ttyS1.log" >&2
 fi
 

@@ -4,8 +4,12 @@
 #     [--extra SRC[:DEST]]...
 # Entry point of the VM test matrix: fetches the pinned kernels (cached), builds ZFS
 # when --zfs (cached; kernels without a ZFS pin run without it), builds one initramfs
-# per kernel, boots each under qemu TCG and prints one PASS/FAIL line per kernel and
-# a final "N passed, N failed" line. Exits non-zero if any kernel failed.
+# per kernel, boots each under qemu TCG and prints one PASS/FAIL line per kernel, then
+# "kernels: N passed, N failed" and a final "N passed, N failed" line counting the
+# guest's assertions (a guest script reports them as "GUEST-CHECKS: PASSED FAILED" on
+# the console; a kernel without that line counts as one). On a failure it prints the
+# guest's "... FAIL: ..." lines and the end of its console log. Exits non-zero if any
+# kernel failed.
 # Per kernel, DIR/<id>[-zfs]/ keeps console.log, artefacts/, initramfs, result.
 # --iotrace ""  runs without an iotrace binary. --facts-dir copies each guest's
 # artefacts/facts to FACTS_DIR/<id>/ (tests/vm/facts is the checked-in copy).
@@ -46,7 +50,7 @@ t=$(now_s)
 "$VM_DIR/fetch-kernels.sh" $kernels >/dev/null
 log "kernels ready in $(elapsed "$t")s"
 
-pass=0 fail=0 lines=()
+pass=0 fail=0 lines=() cpass=0 cfail=0
 for id in $kernels; do
     z=$zfs
     if ((z)) && [[ -z $(zconf "$id" VERSION) ]]; then
@@ -96,11 +100,34 @@ for id in $kernels; do
     fi
     detail=${status#PASS}
     detail=${detail#FAIL }
+    # the guest's own count of assertions, if it reports one
+    checks=$(tr -d '\r' <"$dir/console.log" 2>/dev/null | grep -ao '^GUEST-CHECKS: [0-9]* [0-9]*' | tail -1 || true)
+    if [[ -n $checks ]]; then
+        read -r _ cp cf <<<"$checks"
+        detail="${detail:+$detail, }$cp of $((cp + cf)) checks passed"
+        cpass=$((cpass + cp)) cfail=$((cfail + cf))
+        # a guest that counted no failure but did not pass (crash, timeout) fails once more
+        [[ $status == PASS ]] || ((cf > 0)) || cfail=$((cfail + 1))
+    elif [[ $status == PASS ]]; then
+        cpass=$((cpass + 1))
+    else
+        cfail=$((cfail + 1))
+    fi
     line=$(printf '%-4s %-9s %-22s %6ss %s' "${status%% *}" "$name" "$(kconf "$id" KREL)" "$(elapsed "$t")" "$detail")
     [[ $status == PASS ]] && pass=$((pass + 1)) || fail=$((fail + 1))
     lines+=("$line")
     echo "$line"
+    if [[ $status != PASS && -s $dir/console.log ]]; then
+        {
+            echo "----- $name: failed assertions (grep 'FAIL:' $dir/console.log) -----"
+            tr -d '\r' <"$dir/console.log" | grep -a ' FAIL: ' | head -60 || true
+            echo "----- $name: last 40 lines of $dir/console.log -----"
+            tr -d '\r' <"$dir/console.log" | tail -40
+            echo "----- end of $name -----"
+        } >&2
+    fi
 done
 log "matrix done in $(elapsed "$t_all")s; logs in $out"
-echo "$pass passed, $fail failed"
+echo "kernels: $pass passed, $fail failed"
+echo "$cpass passed, $cfail failed"
 ((fail == 0))

@@ -3,8 +3,8 @@
 # Checks the guest has what iotrace needs and records per-kernel facts in $OUT/facts/
 # (shipped back to the host by /init; run-matrix.sh --facts-dir keeps them).
 # Environment from /init: KERNEL_ID EXPECT_KREL IOTRACE ZFS OUT
-fails=0
-ok() { echo "SMOKE ok:   $*"; }
+fails=0 passes=0
+ok() { echo "SMOKE ok:   $*"; passes=$((passes + 1)); }
 bad() { echo "SMOKE FAIL: $*"; fails=$((fails + 1)); }
 check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
 
@@ -165,4 +165,5 @@ if [ "$ZFS" = 1 ]; then
 fi
 
 echo "SMOKE done: $fails failed check(s) on $(uname -r)"
+echo "GUEST-CHECKS: $passes $fails"
 [ "$fails" -eq 0 ]

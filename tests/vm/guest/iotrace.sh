@@ -1,0 +1,604 @@
+#!/bin/sh
+# tests/vm/guest/iotrace.sh -- runs INSIDE the test VM (busybox sh + awk) as /guest.sh.
+# End-to-end tests of iotrace on a real kernel: every backend of biosnoop on a loop device,
+# and zfsslower on a real pool when the initramfs has ZFS (mkinitramfs.sh --zfs).
+#
+# Needs in the initramfs (tests/vm/run-matrix.sh --extra):
+#   /bin/iotest                       the static I/O helper (build*/tests/iotest)
+#   /etc/iotrace/expected/choices.txt the expected attach points (tests/vm/expected/)
+# Environment from /init: KERNEL_ID EXPECT_KREL IOTRACE ZFS OUT
+#
+# Output: one line per assertion, "IOTRACE ok:   ..." or "IOTRACE FAIL: ..." (also in
+# $OUT/results.txt), then "GUEST-CHECKS: <passed> <failed>" for run-matrix.sh.
+# Artefacts in $OUT (shipped back by /init): each run's stdout/stderr (runs/), the
+# `iotrace probes` reports (probes/), and compat/ (kernel facts + observed choices, read by
+# tests/vm/gen-compat.sh to write docs/COMPATIBILITY.md). Exit status: failures (max 100).
+
+IOTRACE=${IOTRACE:-/bin/iotrace}
+IOTEST=/bin/iotest
+EXPECTED=/etc/iotrace/expected/choices.txt
+T=/sys/kernel/tracing
+RUNS=$OUT/runs
+mkdir -p "$RUNS" "$OUT/probes" "$OUT/compat"
+: >"$OUT/results.txt"
+: >"$OUT/compat/choices.txt"
+
+passes=0 fails=0
+ok() { passes=$((passes + 1)); echo "IOTRACE ok:   $*"; echo "ok   $*" >>"$OUT/results.txt"; }
+bad() { fails=$((fails + 1)); echo "IOTRACE FAIL: $*"; echo "FAIL $*" >>"$OUT/results.txt"; }
+info() { echo "IOTRACE info: $*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# section NAME: a header with the guest's uptime (where the time goes, under TCG)
+section() { echo "IOTRACE ---- $* (t=$(uptime_s)s)"; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+# show FILE: a run's output, indented, for the console log (only when something failed)
+show() { [ -s "$1" ] && sed 's/^/    | /' "$1" | head -${2:-40}; }
+
+finish() {
+    section "done"
+    echo "IOTRACE done: $passes passed, $fails failed on $(uname -r)"
+    echo "GUEST-CHECKS: $passes $fails"
+    [ "$fails" -gt 100 ] && fails=100
+    exit "$fails"
+}
+
+# ---- running a tracer ---------------------------------------------------------------------
+# start TAG CMD...: run a tracer in the background (stdout $RUNS/TAG.out, stderr TAG.err)
+# and wait for its "tracing" line: from then on nothing is missed. Fails (status 1) if the
+# tracer exits first or 120 s pass (TCG is slow; loading BPF takes seconds).
+start() {
+    launch "$@"
+    await "$1"
+}
+# launch TAG CMD...: only start it (several tracers attach in parallel; then await each)
+launch() {
+    _tag=$1; shift
+    "$@" >"$RUNS/$_tag.out" 2>"$RUNS/$_tag.err" &
+    eval "pid_$_tag=$! t0_$_tag=$(uptime_s)"
+}
+# await TAG: wait for its "tracing" line (status 0) or its end (status 1)
+await() {
+    _tag=$1
+    eval "_p=\$pid_$_tag"
+    _i=0
+    while [ $_i -lt 1200 ]; do
+        grep -q ': tracing[;]' "$RUNS/$_tag.err" 2>/dev/null && return 0
+        kill -0 "$_p" 2>/dev/null || return 1
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    return 1
+}
+# stop TAG: SIGINT (what Ctrl-C sends), wait; sets rc to its exit status (137: it hung and
+# was killed after 30 s)
+stop() {
+    eval "_p=\$pid_$1"
+    kill -INT "$_p" 2>/dev/null
+    ( sleep 30; kill -KILL "$_p" 2>/dev/null ) &
+    _w=$!
+    wait "$_p"
+    rc=$?
+    kill "$_w" 2>/dev/null
+    wait "$_w" 2>/dev/null
+    return 0
+}
+# started TAG WHAT: assert that start succeeded (status in $?)
+started() {
+    _st=$?
+    eval "_t0=\$t0_$1"
+    if [ $_st -eq 0 ]; then
+        ok "$2: tracing started ($(awk -v a="$_t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s)"
+        return 0
+    fi
+    bad "$2: no 'tracing' line (exited or hung before attaching)"
+    show "$RUNS/$1.err"
+    return 1
+}
+# stopped TAG WHAT: stop it and assert exit status 0 after SIGINT
+stopped() {
+    stop "$1"
+    if [ "$rc" -eq 0 ]; then ok "$2: exit 0 after SIGINT"; else
+        bad "$2: exit status $rc after SIGINT (expected 0)"; show "$RUNS/$1.err"; fi
+}
+
+# iotest TAG ARGS...: run the I/O helper, its output in $RUNS/TAG.iotest; sets iopid
+iotest() {
+    _tag=$1; shift
+    "$IOTEST" "$@" >"$RUNS/$_tag.iotest" 2>&1
+    _st=$?
+    iopid=$(awk '$1 == "pid" { print $2; exit }' "$RUNS/$_tag.iotest")
+    if [ $_st -ne 0 ] || [ -z "$iopid" ]; then
+        bad "iotest $* (status $_st)"; show "$RUNS/$_tag.iotest"; return 1; fi
+    return 0
+}
+
+# ---- what was chosen --------------------------------------------------------------------------
+# chosen TOOL ERRFILE: the -v lines "TOOL: PROBE: KIND TARGET [MOD]" as "PROBE KIND TARGET [MOD]",
+# sorted, one per line
+chosen() {
+    awk -v tool="$1" '
+        $1 == tool ":" && $2 ~ /^[a-z_]+:$/ && $3 ~ /^(tp_btf|raw_tp|tracepoint|fentry|kprobe)$/ {
+            sub(/:$/, "", $2); line = $2
+            for (i = 3; i <= NF; i++) line = line " " $i
+            print line
+        }' "$2" | sort
+}
+# expected TOOL BACKEND: the expected choice lines for this kernel, same format; "- fails"
+# when that backend must fail; nothing when this kernel has no expectation
+expected() {
+    awk -v tool="$1" -v k="$KERNEL_ID" -v b="$2" '
+        $1 == tool && $2 == k && $3 == b {
+            line = $4
+            for (i = 5; i <= NF; i++) line = line " " $i
+            print line
+        }' "$EXPECTED" | sort
+}
+# kinds_of BACKEND: the attach kinds (ERE) a forced backend may use
+kinds_of() {
+    case $1 in
+    tracepoint) echo '^(tp_btf|raw_tp|tracepoint)$' ;;
+    fentry) echo '^fentry$' ;;
+    kprobe) echo '^kprobe$' ;;
+    *) echo '.' ;;
+    esac
+}
+# check_choices TOOL BACKEND ERRFILE: the -v lines match the expectation exactly, and a
+# forced backend used only its own kinds. Records the choice in compat/choices.txt.
+check_choices() {
+    _got=$(chosen "$1" "$3")
+    _exp=$(expected "$1" "$2")
+    if [ -z "$_got" ]; then
+        bad "$1 --backend=$2: no chosen-probe lines on stderr with -v"; show "$3"
+    elif [ -z "$_exp" ]; then
+        bad "$1 --backend=$2: no expectation for kernel $KERNEL_ID in tests/vm/expected/choices.txt (got: $(echo "$_got" | tr '\n' ';'))"
+    elif [ "$_got" = "$_exp" ]; then
+        ok "$1 --backend=$2 chose the expected attach points: $(echo "$_got" | tr '\n' ';')"
+    else
+        bad "$1 --backend=$2 chose $(echo "$_got" | tr '\n' ';') but expected $(echo "$_exp" | tr '\n' ';')"
+    fi
+    if [ "$2" != auto ] && [ -n "$_got" ]; then
+        _re=$(kinds_of "$2")
+        _wrong=$(echo "$_got" | awk -v re="$_re" '$2 !~ re' | tr '\n' ';')
+        if [ -z "$_wrong" ]; then ok "$1 --backend=$2: every chosen probe is of kind $2"
+        else bad "$1 --backend=$2: probes of another kind: $_wrong"; fi
+    fi
+}
+# record TOOL BACKEND RESULT ERRFILE: compat/choices.txt lines
+#   TOOL BACKEND RESULT PROBE KIND TARGET...   RESULT: works | broken | fails
+record() {
+    if [ "$3" = fails ]; then
+        # the first rejected candidate's reason, else the last line of the explanation
+        _msg=$(grep -m1 '^    [a-z_]* ' "$4" | sed 's/^ *//')
+        [ -n "$_msg" ] || _msg=$(grep '^  ' "$4" | tail -1 | sed 's/^ *//')
+        [ -n "$_msg" ] || _msg=$(grep -m1 -E 'error' "$4")
+        echo "$1 $2 fails - $(echo "$_msg" | cut -c1-200)" >>"$OUT/compat/choices.txt"
+        return
+    fi
+    chosen "$1" "$4" | while read -r _line; do
+        echo "$1 $2 $3 $_line" >>"$OUT/compat/choices.txt"
+    done
+}
+
+# ---- reading the output -----------------------------------------------------------------------
+# project FILE FORMAT FIELDS...: one line per record, the named fields joined by "|".
+# FORMAT csv: FIELDS are header names; json: keys of the records whose "record" is
+# REC (io / op) -- set REC before calling. String values keep their JSON escapes.
+project() {
+    _f=$1 _fmt=$2; shift 2
+    awk -v fmt="$_fmt" -v fields="$*" -v rec="${REC:-}" '
+        function jval(s, k,    i, r, c, out) {
+            i = index(s, "\"" k "\":")
+            if (!i) return ""
+            r = substr(s, i + length(k) + 3)
+            if (substr(r, 1, 1) == "\"") {
+                r = substr(r, 2); out = ""
+                while (length(r)) {
+                    c = substr(r, 1, 1)
+                    if (c == "\\") { out = out substr(r, 1, 2); r = substr(r, 3); continue }
+                    if (c == "\"") break
+                    out = out c; r = substr(r, 2)
+                }
+                return out
+            }
+            match(r, /^[^,}]*/)
+            return substr(r, 1, RLENGTH)
+        }
+        BEGIN { n = split(fields, want, " ") }
+        fmt == "csv" && NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; FS = ","; next }
+        fmt == "csv" {
+            nf = split($0, v, ",")
+            line = ""
+            for (i = 1; i <= n; i++) line = line (i > 1 ? "|" : "") v[col[want[i]]]
+            print line
+        }
+        fmt == "json" && index($0, "\"record\":\"" rec "\"") {
+            line = ""
+            for (i = 1; i <= n; i++) line = line (i > 1 ? "|" : "") jval($0, want[i])
+            print line
+        }' FS=, "$_f"
+}
+
+# ============================================================================================
+echo "IOTRACE kernel: $(uname -r) (id $KERNEL_ID, ZFS=$ZFS)"
+check "kernel release is $EXPECT_KREL" [ "$(uname -r)" = "$EXPECT_KREL" ]
+if [ -z "$IOTRACE" ] || [ ! -x "$IOTRACE" ]; then
+    bad "no iotrace binary in the initramfs (run-matrix.sh --iotrace PATH)"; finish; fi
+if [ ! -x "$IOTEST" ]; then
+    bad "no $IOTEST (run-matrix.sh --extra build/tests/iotest:/bin/iotest)"; finish; fi
+if [ ! -r "$EXPECTED" ]; then
+    bad "no $EXPECTED (run-matrix.sh --extra tests/vm/expected:/etc/iotrace/expected)"; finish; fi
+v=$("$IOTRACE" --version 2>&1)
+check "iotrace --version exits 0 ($v)" [ $? -eq 0 ]
+
+# ---- kernel facts for docs/COMPATIBILITY.md ---------------------------------------------------
+# fn_state NAME: traceable (in available_filter_functions) | notrace (only in kallsyms) | absent
+fn_state() {
+    if grep -qx "$1" $T/available_filter_functions; then echo traceable
+    elif awk -v f="$1" '$3 == f { found = 1; exit } END { exit !found }' /proc/kallsyms; then echo notrace
+    else echo absent; fi
+}
+{
+    echo "kernel_id=$KERNEL_ID"
+    echo "release=$(uname -r)"
+    echo "btf_vmlinux=$([ -e /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
+    echo "kprobe_pmu=$([ -e /sys/bus/event_source/devices/kprobe/type ] && echo yes || echo no)"
+    for tp in block_io_start block_io_done block_rq_insert block_rq_issue block_rq_complete; do
+        echo "tp_$tp=$([ -d $T/events/block/$tp ] && echo yes || echo no)"
+    done
+    for fn in blk_account_io_start __blk_account_io_start blk_account_io_done blk_mq_start_request \
+        blk_mq_insert_request blk_mq_sched_insert_request blk_add_rq_to_plug blk_mq_end_request \
+        __blk_mq_end_request; do
+        echo "fn_$fn=$(fn_state $fn)"
+    done
+} >"$OUT/compat/kernel.txt"
+
+# ============================================================================================
+# biosnoop
+# ============================================================================================
+section "biosnoop: iotrace probes"
+"$IOTRACE" probes biosnoop >"$OUT/probes/biosnoop.txt" 2>&1
+check "iotrace probes biosnoop exits 0" [ $? -eq 0 ]
+"$IOTRACE" probes biosnoop --json >"$OUT/probes/biosnoop.json" 2>"$OUT/probes/biosnoop.json.err"
+rc=$?
+check "iotrace probes biosnoop --json exits 0 and says can_run" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"can_run\":true' '$OUT/probes/biosnoop.json'"
+# (JSON only: each run reads all the kernel facts again, seconds under TCG)
+for b in tracepoint fentry kprobe; do
+    "$IOTRACE" probes biosnoop --backend $b --json >"$OUT/probes/biosnoop-$b.json" 2>"$OUT/probes/biosnoop-$b.err"
+    rc=$?
+    if [ $rc -eq 0 ]; then ok "iotrace probes biosnoop --backend $b --json exits 0"; else
+        bad "iotrace probes biosnoop --backend $b --json: exit $rc"; show "$OUT/probes/biosnoop-$b.err"; fi
+done
+
+section "biosnoop on a loop device"
+dd if=/dev/zero of=/tmp/loop.img bs=1M count=16 status=none
+LOOP=$(losetup -f)
+if [ -z "$LOOP" ] || ! losetup "$LOOP" /tmp/loop.img; then
+    bad "losetup $LOOP /tmp/loop.img"; finish; fi
+DISK=${LOOP#/dev/}
+echo "loop_scheduler=$(cat /sys/block/$DISK/queue/scheduler)" >>"$OUT/compat/kernel.txt"
+info "$LOOP over /tmp/loop.img, scheduler: $(cat /sys/block/$DISK/queue/scheduler)"
+
+# The known I/O: O_DIRECT writes and a read, each one request: TYPE SECTOR BYTES
+BIO_OPS="write $LOOP 4096 4096 write $LOOP 1048576 8192 read $LOOP 65536 65536"
+BIO_EXPECT="W 8 4096
+W 2048 8192
+R 128 65536"
+BIO_FIELDS_CSV="disk rwbs sector bytes comm pid latency_ns owner_at_issue"
+
+# bio_check FILE FORMAT WHAT: every expected request exactly once, with its owner; nothing
+# else from iotest's pid. Sets bio_ok=1 when all held.
+bio_check() {
+    REC=io project "$1" "$2" $BIO_FIELDS_CSV >"$1.facts"
+    bio_ok=1
+    # (a here-document, not a pipe: the loop must run in this shell to count)
+    while read -r t sec by; do
+        n=$(awk -F'|' -v d="$DISK" -v t="$t" -v s="$sec" -v b="$by" -v p="$iopid" '
+            { op = $2; sub(/^F/, "", op); op = substr(op, 1, 1) }
+            $1 == d && op == t && $3 == s && $4 == b && $5 == "iot-writer" && $6 == p && $7 > 0 { n++ }
+            END { print n + 0 }' "$1.facts")
+        if [ "$n" -eq 1 ]; then ok "$3: one $t request, sector $sec, $by bytes, iot-writer pid $iopid, latency > 0"
+        else
+            bad "$3: $n lines (expected 1) for $t sector $sec $by bytes comm iot-writer pid $iopid on $DISK"
+            bio_ok=0
+        fi
+    done <<EOF
+$BIO_EXPECT
+EOF
+    others=$(awk -F'|' -v p="$iopid" '$6 == p' "$1.facts" | wc -l)
+    if [ "$others" -eq 3 ]; then ok "$3: exactly 3 requests from iotest's pid"; else
+        bad "$3: $others requests from iotest's pid (expected 3)"; bio_ok=0; fi
+    # who owned it: at creation/insert (false) or at issue (true); informational
+    owners=$(awk -F'|' -v p="$iopid" '$6 == p { printf "%s%s@%s=%s ", substr($2,1,1), $4, $3, $8 }' "$1.facts")
+    info "$3: owner_at_issue per request: $owners"
+    echo "$3: $owners" >>"$OUT/compat/owners.txt"
+    [ $bio_ok -eq 1 ] || { show "$1"; show "${1%.out}.err"; }
+}
+
+for b in auto tracepoint fentry kprobe; do
+    tag=bio_$b
+    what="biosnoop --backend=$b"
+    section "$what"
+    exp=$(expected biosnoop $b)
+    if [ "$exp" = "- fails" ]; then
+        "$IOTRACE" biosnoop -v --csv -d "$DISK" --backend=$b >"$RUNS/$tag.out" 2>"$RUNS/$tag.err" </dev/null &
+        p=$!; ( sleep 60; kill -KILL $p 2>/dev/null ) & w=$!; wait $p; rc=$?; kill $w 2>/dev/null
+        check "$what fails with exit 1 here (status $rc)" [ $rc -eq 1 ]
+        check "$what: the message names the backend" grep -q -- "--backend=$b" "$RUNS/$tag.err"
+        record biosnoop $b fails "$RUNS/$tag.err"
+        continue
+    fi
+    launch $tag "$IOTRACE" biosnoop -v --csv -d "$DISK" --backend=$b
+    # with auto, a second instance at the same time, in JSON: the same requests
+    [ $b = auto ] && launch bio_json "$IOTRACE" biosnoop -v --json -d "$DISK"
+    json=""
+    if [ $b = auto ]; then
+        await bio_json
+        started bio_json "biosnoop --json" && json=1
+    fi
+    await $tag
+    started $tag "$what" || { record biosnoop $b fails "$RUNS/$tag.err"; stop $tag; continue; }
+    iotest $tag -n iot-writer $BIO_OPS
+    sleep 0.3
+    stopped $tag "$what"
+    [ -n "$json" ] && stopped bio_json "biosnoop --json"
+    check_choices biosnoop $b "$RUNS/$tag.err"
+    bio_check "$RUNS/$tag.out" csv "$what --csv"
+    result=works
+    [ $bio_ok -eq 1 ] || result=broken
+    record biosnoop $b $result "$RUNS/$tag.err"
+    if [ -n "$json" ]; then
+        bio_check "$RUNS/bio_json.out" json "biosnoop --json"
+        awk -F'|' -v p="$iopid" '$6 == p { print $1, $2, $3, $4, $5, $6, $8 }' "$RUNS/$tag.out.facts" | sort >/tmp/a
+        awk -F'|' -v p="$iopid" '$6 == p { print $1, $2, $3, $4, $5, $6, $8 }' "$RUNS/bio_json.out.facts" | sort >/tmp/b
+        check "biosnoop --csv and --json carry the same requests" cmp -s /tmp/a /tmp/b
+        check "biosnoop --json ends with a summary record" sh -c "tail -1 '$RUNS/bio_json.out' | grep -q '\"record\":\"summary\"'"
+    fi
+done
+losetup -d "$LOOP"
+rm -f /tmp/loop.img
+
+# ============================================================================================
+# zfsslower (only with ZFS in the initramfs)
+# ============================================================================================
+if [ "$ZFS" != 1 ]; then
+    info "no ZFS in this initramfs: zfsslower not tested"
+    finish
+fi
+section "zfsslower: iotrace probes"
+ZV=$(cat /sys/module/zfs/version 2>/dev/null)
+echo "zfs_version=$ZV" >>"$OUT/compat/kernel.txt"
+echo "zfs_module_btf=$([ -e /sys/kernel/btf/zfs ] && echo yes || echo no)" >>"$OUT/compat/kernel.txt"
+for fn in zpl_iter_read zpl_iter_write zpl_open zpl_fsync zpl_aio_read zpl_read; do
+    s=absent
+    grep -qE "^$fn \[zfs\]" $T/available_filter_functions && s=traceable
+    echo "fn_$fn=$s" >>"$OUT/compat/kernel.txt"
+done
+info "OpenZFS $ZV, module BTF: $([ -e /sys/kernel/btf/zfs ] && echo yes || echo no)"
+check "zpool tank is ONLINE" sh -c 'zpool list -H -o health tank | grep -qx ONLINE'
+zinject -h >"$OUT/zinject-help.txt" 2>&1
+
+"$IOTRACE" probes zfsslower >"$OUT/probes/zfsslower.txt" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then ok "iotrace probes zfsslower exits 0"; else
+    bad "iotrace probes zfsslower: exit $rc"; show "$OUT/probes/zfsslower.txt" 60; fi
+
+# O_DIRECT on ZFS: 2.3 implements Direct I/O; 2.1 accepts the flag and does buffered I/O.
+# Either way the operations go through zpl_iter_read/write and must be seen.
+ZDIRECT=0
+if "$IOTEST" write /tank/odirect 0 131072 read /tank/odirect 0 131072 >"$RUNS/odirect.iotest" 2>&1; then
+    ZDIRECT=1
+    info "O_DIRECT write+read of 128 KiB on /tank works (OpenZFS $ZV)"
+else
+    info "O_DIRECT on /tank fails (OpenZFS $ZV): $(tail -1 "$RUNS/odirect.iotest")"
+fi
+rm -f /tank/odirect
+echo "zfs_odirect=$([ $ZDIRECT = 1 ] && echo yes || echo no)" >>"$OUT/compat/kernel.txt"
+
+Z_FIELDS_CSV="TASK PID TYPE BYTES OFFSET_b FILE LATENCY_us"
+Z_FIELDS_JSON="comm pid type bytes offset file latency_ns"
+# zfacts FILE FORMAT: the records as "comm|pid|type|bytes|offset|file|latency_us" in FILE.facts
+zfacts() {
+    if [ "$2" = json ]; then
+        REC=op project "$1" json $Z_FIELDS_JSON | awk -F'|' -v OFS='|' '{ $7 = int($7 / 1000); print }' >"$1.facts"
+    else
+        project "$1" csv $Z_FIELDS_CSV >"$1.facts"
+    fi
+}
+# zcount FACTS COMM PID TYPE BYTES OFFSET FILE -> number of matching records (BYTES/OFFSET "*" = any)
+# (FILE through the environment: awk -v would interpret the backslashes of escaped names)
+zcount() {
+    ZFILE=$7 awk -F'|' -v c="$2" -v p="$3" -v t="$4" -v b="$5" -v o="$6" '
+        BEGIN { f = ENVIRON["ZFILE"] }
+        $1 == c && $2 == p && $3 == t && (b == "*" || $4 == b) && (o == "*" || $5 == o) && $6 == f { n++ }
+        END { print n + 0 }' "$1"
+}
+# zexpect FACTS WHAT COMM PID TYPE BYTES OFFSET FILE COUNT
+zexpect() {
+    _n=$(zcount "$1" "$3" "$4" "$5" "$6" "$7" "$8")
+    if [ "$_n" -eq "$9" ]; then ok "$2: $9 x $5 $8 bytes=$6 offset=$7 by $3 pid $4"; else
+        bad "$2: $_n x $5 $8 bytes=$6 offset=$7 by $3 pid $4 (expected $9)"; zfail=1; fi
+}
+# The buffered workload (both OpenZFS versions): each iotest op opens the file (O): 5 O,
+# 2 W, 1 R, 1 S. zf_check FACTS WHAT PID
+ZF_OPS="bwrite /tank/zf 0 8192 bwrite /tank/zf 8192 4096 bread /tank/zf 0 8192 open /tank/zf 0 0 fsync /tank/zf 0 0"
+zf_check() {
+    zfail=0
+    zexpect "$1" "$2" iot-zfs "$3" W 8192 0 zf 1
+    zexpect "$1" "$2" iot-zfs "$3" W 4096 8192 zf 1
+    zexpect "$1" "$2" iot-zfs "$3" R 8192 0 zf 1
+    zexpect "$1" "$2" iot-zfs "$3" O 0 0 zf 5
+    zexpect "$1" "$2" iot-zfs "$3" S 0 0 zf 1
+    _n=$(awk -F'|' -v p="$3" '$2 == p' "$1" | wc -l)
+    if [ "$_n" -eq 9 ]; then ok "$2: 9 operations from iotest's pid, no more"; else
+        bad "$2: $_n operations from iotest's pid (expected 9)"; zfail=1; fi
+}
+
+section "zfsslower --backend=auto: csv, json, symlink, table"
+# --- automatic choice: four instances at once over the same operations --------------------------
+#   zs_csv   iotrace zfsslower --csv           zs_json  iotrace zfsslower --json
+#   zs_link  zfsslower (symlink) --csv          zs_tab   iotrace zfsslower (table)
+ln -sf iotrace /bin/zfsslower
+launch zs_csv "$IOTRACE" zfsslower -v --min-ms 0 --csv
+launch zs_json "$IOTRACE" zfsslower -v --min-ms 0 --json
+launch zs_link zfsslower -v --min-ms 0 --csv
+launch zs_tab "$IOTRACE" zfsslower -v 0
+await zs_csv
+started zs_csv "zfsslower --csv (auto)"
+await zs_json
+started zs_json "zfsslower --json (auto)"
+await zs_link
+started zs_link "zfsslower via the symlink"
+await zs_tab
+started zs_tab "zfsslower table output"
+iotest zf -n iot-zfs $ZF_OPS
+zpid=$iopid
+if [ $ZDIRECT = 1 ]; then
+    iotest zd -n iot-zfs-direct write /tank/zd 0 131072 read /tank/zd 0 131072
+    zdpid=$iopid
+fi
+HOSTILE=$(printf 'bad\nname\033[31mevil')
+iotest zh -n iot-zfs-hostile bwrite "/tank/$HOSTILE" 0 4096
+zhpid=$iopid
+sleep 0.3
+for t in zs_csv zs_json zs_link zs_tab; do stopped $t "zfsslower ($t)"; done
+
+zfacts "$RUNS/zs_csv.out" csv
+zfacts "$RUNS/zs_json.out" json
+zfacts "$RUNS/zs_link.out" csv
+check_choices zfsslower auto "$RUNS/zs_csv.err"
+zf_check "$RUNS/zs_csv.out.facts" "zfsslower --csv" "$zpid"
+zres=works
+[ $zfail = 0 ] || zres=broken
+zf_check "$RUNS/zs_json.out.facts" "zfsslower --json" "$zpid"
+if [ $ZDIRECT = 1 ]; then
+    zfail=0
+    zexpect "$RUNS/zs_csv.out.facts" "zfsslower O_DIRECT" iot-zfs-direct "$zdpid" W 131072 0 zd 1
+    zexpect "$RUNS/zs_csv.out.facts" "zfsslower O_DIRECT" iot-zfs-direct "$zdpid" R 131072 0 zd 1
+fi
+[ $zfail = 0 ] || zres=broken
+record zfsslower auto $zres "$RUNS/zs_csv.err"
+n=$(awk -F'|' '$7 !~ /^[0-9]+$/' "$RUNS/zs_csv.out.facts" | wc -l)
+check "zfsslower --csv: every LATENCY_us is a number ($n are not)" [ "$n" -eq 0 ]
+# the same facts in CSV and JSON (latency aside: the instances time independently)
+cut -d'|' -f1-6 "$RUNS/zs_csv.out.facts" | grep -v hostile | sort >/tmp/a
+cut -d'|' -f1-6 "$RUNS/zs_json.out.facts" | grep -v hostile | sort >/tmp/b
+check "zfsslower --csv and --json carry the same operations ($(wc -l </tmp/a) records)" \
+    sh -c "[ -s /tmp/a ] && cmp -s /tmp/a /tmp/b"
+check "zfsslower --json ends with a summary record" \
+    sh -c "tail -1 '$RUNS/zs_json.out' | grep -q '\"record\":\"summary\"'"
+# the symlink behaves as iotrace zfsslower
+cut -d'|' -f1-6 "$RUNS/zs_link.out.facts" | sort >/tmp/c
+cut -d'|' -f1-6 "$RUNS/zs_csv.out.facts" | sort >/tmp/a
+check "zfsslower via the symlink: the same operations as iotrace zfsslower" \
+    sh -c "[ -s /tmp/a ] && cmp -s /tmp/a /tmp/c"
+if [ "$(chosen zfsslower "$RUNS/zs_link.err")" = "$(chosen zfsslower "$RUNS/zs_csv.err")" ]; then
+    ok "zfsslower via the symlink chose what iotrace zfsslower chose"; else
+    bad "zfsslower via the symlink chose $(chosen zfsslower "$RUNS/zs_link.err" | tr '\n' ';')"; fi
+check "zfsslower via the symlink prints the same CSV header" \
+    sh -c "[ \"\$(head -1 '$RUNS/zs_link.out')\" = \"\$(head -1 '$RUNS/zs_csv.out')\" ]"
+# hostile names: escaped in every format, never a raw control byte
+zexpect "$RUNS/zs_csv.out.facts" "zfsslower --csv, hostile name" iot-zfs-hostile "$zhpid" W 4096 0 'bad\x0aname\x1b[31mevil' 1
+zexpect "$RUNS/zs_json.out.facts" "zfsslower --json, hostile name" iot-zfs-hostile "$zhpid" W 4096 0 'bad\u000aname\u001b[31mevil' 1
+check "zfsslower table: hostile name printed as bad\\x0aname\\x1b[31mevil" \
+    grep -qF 'bad\x0aname\x1b[31mevil' "$RUNS/zs_tab.out"
+CTRL=$(printf '[\001-\010\013-\037\177]')
+for t in zs_csv zs_json zs_tab; do
+    n=$(LC_ALL=C grep -c "$CTRL" "$RUNS/$t.out")
+    check "zfsslower ($t): no line with a raw control byte ($n found)" [ "$n" -eq 0 ]
+done
+check "zfsslower table: header line" grep -q '^TIME *COMM *PID *T BYTES' "$RUNS/zs_tab.out"
+check "zfsslower table: the 8192-byte read of zf" \
+    awk -v p="$zpid" '$2 == "iot-zfs" && $3 == p && $4 == "R" && $5 == 8192 && $NF == "zf" { f = 1 } END { exit !f }' "$RUNS/zs_tab.out"
+rm -f /tank/zf /tank/zd "/tank/$HOSTILE"
+
+section "zfsslower -p"
+# --- -p: only that process ---------------------------------------------------------------------
+rm -f /tmp/go && mkfifo /tmp/go
+( read -r _x </tmp/go; exec "$IOTEST" -n iot-wanted bwrite /tank/zp 0 4096 >"$RUNS/zp.iotest" 2>&1 ) &
+ppid_wanted=$!
+start zs_pid "$IOTRACE" zfsslower -v --min-ms 0 --csv -p "$ppid_wanted"
+started zs_pid "zfsslower -p $ppid_wanted"
+iotest zo -n iot-other bwrite /tank/zo 0 4096 bread /tank/zo 0 4096
+opid=$iopid
+echo go >/tmp/go
+wait $ppid_wanted
+sleep 0.3
+stopped zs_pid "zfsslower -p"
+zfacts "$RUNS/zs_pid.out" csv
+zfail=0
+zexpect "$RUNS/zs_pid.out.facts" "zfsslower -p" iot-wanted "$ppid_wanted" W 4096 0 zp 1
+n=$(awk -F'|' -v p="$ppid_wanted" '$2 != p' "$RUNS/zs_pid.out.facts" | wc -l)
+check "zfsslower -p $ppid_wanted: no operation of another process ($n found; iot-other was pid $opid)" [ "$n" -eq 0 ]
+rm -f /tank/zp /tank/zo /tmp/go
+
+# --- forced backends -------------------------------------------------------------------------
+for b in kprobe fentry tracepoint; do
+    tag=zs_$b
+    what="zfsslower --backend=$b"
+    section "$what"
+    exp=$(expected zfsslower $b)
+    if [ -z "$exp" ]; then bad "$what: no expectation for $KERNEL_ID in choices.txt"; continue; fi
+    if [ "$exp" = "- fails" ]; then
+        "$IOTRACE" zfsslower -v --min-ms 0 --csv --backend=$b >"$RUNS/$tag.out" 2>"$RUNS/$tag.err" </dev/null &
+        p=$!; ( sleep 60; kill -KILL $p 2>/dev/null ) & w=$!; wait $p; rc=$?; kill $w 2>/dev/null
+        check "$what fails with exit 1 on $KERNEL_ID (status $rc)" [ $rc -eq 1 ]
+        check "$what: the message says why (--backend=$b, try --backend=auto)" \
+            sh -c "grep -q -- '--backend=$b' '$RUNS/$tag.err' && grep -q -- '--backend=auto' '$RUNS/$tag.err'"
+        if [ $b = fentry ]; then
+            check "$what: the message says the zfs module has no BTF" grep -q 'no BTF' "$RUNS/$tag.err"
+        fi
+        n=$(grep -c 'libbpf' "$RUNS/$tag.err")
+        check "$what: no libbpf noise without -vv ($n lines)" [ "$n" -eq 0 ]
+        [ -s "$RUNS/$tag.out" ] && bad "$what wrote to stdout although it failed"
+        record zfsslower $b fails "$RUNS/$tag.err"
+        continue
+    fi
+    start $tag "$IOTRACE" zfsslower -v --min-ms 0 --csv --backend=$b
+    if ! started $tag "$what"; then record zfsslower $b fails "$RUNS/$tag.err"; stop $tag; continue; fi
+    iotest $tag -n iot-zfs $ZF_OPS
+    sleep 0.3
+    stopped $tag "$what"
+    check_choices zfsslower $b "$RUNS/$tag.err"
+    zfacts "$RUNS/$tag.out" csv
+    zf_check "$RUNS/$tag.out.facts" "$what" "$iopid"
+    zres=works
+    [ $zfail = 0 ] || zres=broken
+    record zfsslower $b $zres "$RUNS/$tag.err"
+    [ $zfail = 0 ] || { show "$RUNS/$tag.out"; show "$RUNS/$tag.err"; }
+    rm -f /tank/zf
+done
+
+# --- threshold: really slow reads (zinject delays on the vdev) against cached ones -------------
+section "zfsslower --min-ms 10 with zinject delays"
+iotest zslow_prep -n iot-prep bwrite /tank/slow 0 131072
+# export + import: nothing of the pool stays in the ARC, so the next read goes to the vdev
+if zpool export tank && { zpool import -d /tmp/vdev tank 2>/dev/null || zpool import -d /tmp tank; }; then
+    ok "zpool export + import tank (cold ARC)"
+else
+    bad "zpool export/import tank"
+fi
+if zinject -d /tmp/vdev -D 100:1 tank >"$RUNS/zinject.txt" 2>&1; then
+    ok "zinject -d /tmp/vdev -D 100:1 tank (every vdev I/O takes >= 100 ms)"
+else
+    bad "zinject -d /tmp/vdev -D 100:1 tank: $(cat "$RUNS/zinject.txt")"
+fi
+start zs_slow "$IOTRACE" zfsslower -v --min-ms 10 --csv
+started zs_slow "zfsslower --min-ms 10"
+# 1st read: uncached, hits the delayed vdev; 2nd: the same record, now in the ARC
+iotest zslow -n iot-slow bread /tank/slow 0 131072 bread /tank/slow 0 4096
+slowpid=$iopid
+sleep 0.3
+stopped zs_slow "zfsslower --min-ms 10"
+zinject -c all >/dev/null 2>&1
+zfacts "$RUNS/zs_slow.out" csv
+n=$(awk -F'|' -v p="$slowpid" '$2 == p && $3 == "R" && $4 == 131072 && $6 == "slow" && $7 >= 10000' "$RUNS/zs_slow.out.facts" | wc -l)
+check "zfsslower --min-ms 10 shows the uncached 128 KiB read ($(awk -F'|' -v p="$slowpid" '$2 == p && $3 == "R" && $4 == 131072 { printf "%s us", $7 }' "$RUNS/zs_slow.out.facts"))" [ "$n" -eq 1 ]
+n=$(awk -F'|' -v p="$slowpid" '$2 == p && $3 == "R" && $4 == 4096' "$RUNS/zs_slow.out.facts" | wc -l)
+check "zfsslower --min-ms 10 hides the cached 4 KiB read ($n shown)" [ "$n" -eq 0 ]
+n=$(awk -F'|' '$7 < 10000' "$RUNS/zs_slow.out.facts" | wc -l)
+check "zfsslower --min-ms 10: nothing faster than 10 ms shown ($n)" [ "$n" -eq 0 ]
+[ $fails -eq 0 ] || show "$RUNS/zs_slow.out"
+rm -f /tank/slow
+
+finish
