@@ -239,9 +239,12 @@ static int resolve_group(struct engine *e, size_t first)
 		if (!*v)
 			break;
 	}
-	if (strlen(e->failure) == failure_len)
+	if (strlen(e->failure) == failure_len && g)
 		appendf(e->failure, sizeof(e->failure), "\n  %s: no variant (%s) has a usable attach point",
-			g ? g->name : lead->name, g ? g->variants : "-");
+			g->name, g->variants);
+	else if (strlen(e->failure) == failure_len)
+		appendf(e->failure, sizeof(e->failure), "\n  %s: no candidate of the allowed kinds",
+			lead->name);
 	return -ENOENT;
 }
 

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int log_verbosity;
@@ -36,23 +37,36 @@ DEFINE_LOGGER(log_info, "", 1)
 DEFINE_LOGGER(log_debug, "debug: ", 2)
 
 /* Keep the tail of libbpf's warnings: the last lines name the real cause (verifier,
- * relocation or attach error), earlier ones are context. */
+ * relocation or attach error), earlier ones are context. A verifier log arrives as one
+ * message of any length, so each message is formatted whole and only its end kept. */
 static void capture_line(const char *fmt, va_list ap)
 {
-	char line[512];
-	size_t used = strlen(captured), len;
+	size_t used = strlen(captured), len, keep = sizeof(captured) - 1;
+	va_list again;
+	char *line;
+	int n;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	len = strlen(line);
-	if (used + len + 1 > sizeof(captured)) {
-		size_t drop = used + len + 1 - sizeof(captured);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	line = n > 0 ? malloc((size_t)n + 1) : NULL;
+	if (line)
+		vsnprintf(line, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (!line)
+		return;
+	len = (size_t)n;
+	if (len > keep) {
+		memmove(line, line + len - keep, keep + 1);
+		len = keep;
+	}
+	if (used + len > keep) {
+		size_t drop = used + len - keep;
 
-		if (drop > used)
-			drop = used;
 		memmove(captured, captured + drop, used - drop + 1);
 		used -= drop;
 	}
-	memcpy(captured + used, line, len + 1 <= sizeof(captured) - used ? len + 1 : 0);
+	memcpy(captured + used, line, len + 1);
+	free(line);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
