@@ -105,7 +105,8 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 				 (unsigned long long)lost_delta, (double)(now - l->reported_ns) / 1e9, text,
 				 (unsigned long long)losses_lost(l));
 		if (json) {
-			out_str(t->out, "{\"record\":\"lost\",\"time_ns\":");
+			out_printf(t->out, "{\"record\":\"lost\",\"schema\":%d,\"time_ns\":",
+				   IOTRACE_JSON_SCHEMA);
 			out_u64(t->out, now - t->start_mono_ns);
 			json_counts(l, t->out, delta);
 			out_str(t->out, "}\n");
@@ -119,7 +120,8 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	fprintf(stderr, "%s: %llu events, %llu lost (%s)\n", log_progname,
 		(unsigned long long)t->events, (unsigned long long)losses_lost(l), text);
 	if (json) {
-		out_str(t->out, "{\"record\":\"summary\",\"time_ns\":");
+		out_printf(t->out, "{\"record\":\"summary\",\"schema\":%d,\"time_ns\":",
+			   IOTRACE_JSON_SCHEMA);
 		out_u64(t->out, now - t->start_mono_ns);
 		out_str(t->out, ",\"events\":");
 		out_u64(t->out, t->events);

@@ -85,6 +85,10 @@ struct argp_option *tool_options(const struct tool *tool);
 /* Print the tool's --help text to out (used by both `TOOL --help` and `iotrace --help TOOL`). */
 void tool_help(const struct tool *tool, FILE *out);
 
+/* Every JSON record says which schema it follows; raise it when a field changes meaning or
+ * goes away (adding fields does not). */
+#define IOTRACE_JSON_SCHEMA 1
+
 #define EXIT_USAGE 2
 #define EXIT_NO_TOOL 127
 

@@ -313,7 +313,8 @@ static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *
 
 	out_str(o, "{\"record\":\"");
 	out_str(o, record);
-	out_bytes(o, "\"", 1);
+	out_str(o, "\",\"schema\":");
+	out_u64(o, IOTRACE_JSON_SCHEMA);
 	json_key(o, "time_ns");
 	out_bytes(o, buf, fmt_signed(buf, since_start(p, mono_ns)));
 	json_key(o, "timestamp");

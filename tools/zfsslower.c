@@ -266,7 +266,7 @@ static void print_csv(struct tracer *t, const struct zfsslower_event *e)
 
 static void print_json(struct tracer *t, const struct zfsslower_event *e)
 {
-	out_str(t->out, "{\"record\":\"op\",\"time_ns\":");
+	out_printf(t->out, "{\"record\":\"op\",\"schema\":%d,\"time_ns\":", IOTRACE_JSON_SCHEMA);
 	out_u64(t->out, e->ts_ns - t->start_mono_ns);
 	out_str(t->out, ",\"comm\":");
 	out_json_string(t->out, e->comm, sizeof(e->comm));
@@ -328,7 +328,7 @@ const struct tool tool_zfsslower = {
 	       "(returned by read/write), OFF_KB (file offset), LAT(ms), FILENAME.\n"
 	       "--csv/-j: ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE (as BCC), "
 	       "ENDTIME_us on the monotonic clock.\n"
-	       "--json: {\"record\":\"op\",\"time_ns\" (since start),\"comm\",\"pid\",\"type\","
+	       "--json: {\"record\":\"op\",\"schema\":1,\"time_ns\" (since start),\"comm\",\"pid\",\"type\","
 	       "\"bytes\",\"offset\",\"latency_ns\",\"file\"}; also \"lost\" and \"summary\" records.\n"
 	       "Exit status: 0 success, 1 cannot trace here (ZFS not loaded, nothing attachable), "
 	       "2 usage error.",

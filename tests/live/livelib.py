@@ -37,12 +37,12 @@ STOP_TIMEOUT = 60
 LOOP_CTL_ADD = 0x4C80
 LOOP_CTL_REMOVE = 0x4C81
 
-JSON_IO_FIELDS = {"record", "time_ns", "timestamp", "comm", "pid", "disk", "partition",
+JSON_IO_FIELDS = {"record", "schema", "time_ns", "timestamp", "comm", "pid", "disk", "partition",
                   "dev_major", "dev_minor", "rwbs", "sector", "bytes", "queue_ns",
                   "latency_ns", "owner_at_issue"}
-JSON_SUMMARY_FIELDS = {"record", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
+JSON_SUMMARY_FIELDS = {"record", "schema", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
                        "issue_unseen", "done_missed", "stale"}
-JSON_LOST_FIELDS = {"record", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen",
+JSON_LOST_FIELDS = {"record", "schema", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen",
                     "done_missed", "stale"}
 CSV_FIELDS = ["time_ns", "timestamp", "comm", "pid", "disk", "partition", "dev_major",
               "dev_minor", "rwbs", "sector", "bytes", "queue_ns", "latency_ns",

@@ -219,11 +219,11 @@ static void json_record_has_every_documented_field(void **state)
 	e.queue_ns = 0;
 	biosnoop_print_event(&p, &out, &e, "259:3", NULL);
 	assert_string_equal(text(),
-		"{\"record\":\"io\",\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
+		"{\"record\":\"io\",\"schema\":1,\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
 		"\"comm\":\"iot-writer\",\"pid\":4242,\"disk\":\"loop0\",\"partition\":\"loop0p1\","
 		"\"dev_major\":259,\"dev_minor\":3,\"rwbs\":\"WS\",\"sector\":2048,\"bytes\":8192,"
 		"\"queue_ns\":1500,\"latency_ns\":2000000,\"owner_at_issue\":false}\n"
-		"{\"record\":\"io\",\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
+		"{\"record\":\"io\",\"schema\":1,\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
 		"\"comm\":\"iot-writer\",\"pid\":4242,\"disk\":\"259:3\",\"partition\":null,"
 		"\"dev_major\":259,\"dev_minor\":3,\"rwbs\":\"WS\",\"sector\":2048,\"bytes\":8192,"
 		"\"queue_ns\":null,\"latency_ns\":2000000,\"owner_at_issue\":true}\n");
