@@ -9,7 +9,6 @@
 
 #include "capture.h"
 
-#include <pthread.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -60,37 +59,7 @@ static void bad_command_lines(void **state)
 	}
 }
 
-/* A thread ID is not a process ID: say so instead of tracing nothing. */
-static pthread_mutex_t hold = PTHREAD_MUTEX_INITIALIZER;
-static pid_t thread_tid;
-
-static void *thread_main(void *arg)
-{
-	__atomic_store_n(&thread_tid, gettid(), __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&hold);
-	pthread_mutex_unlock(&hold);
-	return NULL;
-}
-
-static void thread_id_is_refused(void **state)
-{
-	char tid[16], expect[96];
-	pthread_t thread;
-
-	pthread_mutex_lock(&hold);
-	assert_int_equal(pthread_create(&thread, NULL, thread_main, NULL), 0);
-	while (!__atomic_load_n(&thread_tid, __ATOMIC_SEQ_CST))
-		usleep(1000);
-	snprintf(tid, sizeof(tid), "%d", (int)thread_tid);
-	snprintf(expect, sizeof(expect), "PID %d is a thread of process %d", (int)thread_tid,
-		 (int)getpid());
-	RUN(&c, "iotrace", "biosnoop", "-p", tid);
-	pthread_mutex_unlock(&hold);
-	pthread_join(thread, NULL);
-	assert_int_equal(c.status, 2);
-	assert_non_null(strstr(c.err, expect));
-	assert_int_equal(count_lines(c.err), 1);
-}
+/* A thread ID given as --pid is refused: tests/unit/test_usage_errors.c, for every tool. */
 
 static void help_documents_columns_fields_and_exit_statuses(void **state)
 {
@@ -116,7 +85,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_command_lines),
-		cmocka_unit_test(thread_id_is_refused),
 		cmocka_unit_test(help_documents_columns_fields_and_exit_statuses),
 	};
 
