@@ -578,12 +578,11 @@ static void json_str(FILE *out, const char *s)
 
 void engine_report_json(const struct engine *e, const char *tool, FILE *out)
 {
-	static const char *const backends[] = { "auto", "tracepoint", "fentry", "kprobe" };
 	const struct probe_table *t = e->table;
 
 	fputs("{\"tool\":", out);
 	json_str(out, tool);
-	fprintf(out, ",\"backend\":\"%s\",\"kernel\":", backends[e->backend]);
+	fprintf(out, ",\"backend\":\"%s\",\"kernel\":", backend_choice_name(e->backend));
 	json_str(out, e->kf->ops->kernel_release(e->kf));
 	fputs(",\"features\":{", out);
 	for (int f = 0, n = 0; f < KFEATURE_COUNT; f++) {

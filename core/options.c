@@ -91,6 +91,12 @@ static const char *const backend_names[] = {
 	[BACKEND_KPROBE] = "kprobe",
 };
 
+const char *backend_choice_name(enum backend_choice choice)
+{
+	return (unsigned)choice < sizeof(backend_names) / sizeof(backend_names[0]) ?
+		       backend_names[choice] : "?";
+}
+
 static int parse_backend(struct argp_state *state, const char *arg, enum backend_choice *out)
 {
 	for (unsigned i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {

@@ -70,6 +70,9 @@ const struct tool *tool_find(const char *name);
 /* Report a bad option value as one line; returns the error argp should see. */
 int opt_error(struct argp_state *state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "auto", "tracepoint", "fentry" or "kprobe": as --backend spells it. */
+const char *backend_choice_name(enum backend_choice choice);
+
 /* The same for validate(): one line naming the problem; returns -EINVAL. */
 int usage_error(struct invocation *inv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

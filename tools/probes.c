@@ -61,8 +61,7 @@ static int probes_run(struct invocation *inv)
 		memcpy(target.opts, tool->opts_defaults, tool->opts_size);
 	if (!json)
 		printf("%s probes (--backend=%s):\n", tool->name,
-		       inv->common.backend == BACKEND_AUTO ? "auto" :
-		       backend_family_name((enum backend_family)(inv->common.backend - 1)));
+		       backend_choice_name(inv->common.backend));
 	fflush(stdout);
 	err = tracer_probe_report(&target, tool->tracer, json, stdout);
 	if (!json)
