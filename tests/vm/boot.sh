@@ -38,7 +38,12 @@ rm -rf "$out/artefacts" "$out"/{console.log,ttyS1.log,result}
 
 # panic=-1: reboot at once on panic, and -no-reboot turns that into a qemu exit.
 # printk.devkmsg=on: the result marker also goes through /dev/kmsg, never rate-limited.
-cmdline="console=ttyS0 panic=-1 quiet printk.devkmsg=on iotrace.timeout=$gtmo $append"
+# A guest hang must fail in seconds with its stacks, not after the host timeout with none:
+# soft lockups and hung tasks panic, every CPU's backtrace is printed, and loglevel=5 lets
+# the backtraces (printed at the default level 4) through to the console after `quiet`.
+cmdline="console=ttyS0 panic=-1 quiet loglevel=5 printk.devkmsg=on softlockup_panic=1"
+cmdline+=" softlockup_all_cpu_backtrace=1 hung_task_panic=1 hung_task_timeout_secs=300"
+cmdline+=" iotrace.timeout=$gtmo $append"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -nographic -no-reboot -monitor none
     -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
@@ -56,6 +61,14 @@ secs=$(elapsed "$t0")
 fail() { # CODE REASON MESSAGE
     echo "FAIL $2 ${secs}s" >"$out/result"
     printf '[%s] FAILED (%s) kernel %s after %ss: %s\n' "$_prog" "$2" "$id" "$secs" "$3" >&2
+    # the first kernel complaint with its stacks says why; the last lines say where it ended
+    local first
+    first=$(tr -d '\r' <"$out/console.log" 2>/dev/null |
+        grep -anE 'BUG:|WARNING:|Oops|INFO: task|rcu: INFO|Kernel panic' | head -1 | cut -d: -f1 || true)
+    if [[ -n $first ]]; then
+        echo "----- $out/console.log from line $first (the kernel's first complaint) -----" >&2
+        tr -d '\r' <"$out/console.log" | sed -n "${first},$((first + 199))p" >&2
+    fi
     echo "----- last 40 lines of $out/console.log -----" >&2
     tr -d '\r' <"$out/console.log" 2>/dev/null | tail -40 >&2
     [[ -s $out/qemu.stdout ]] && { echo "----- qemu output -----" >&2; tail -10 "$out/qemu.stdout" >&2; }
