@@ -458,6 +458,8 @@ int engine_run(struct engine *e, bool load_only)
 		err = engine_resolve(e);
 		if (err)
 			break;
+		if (e->kf->ops->trim)
+			e->kf->ops->trim(e->kf);
 		detail[0] = '\0';
 		err = open_prepared(e, -1);
 		if (err) {

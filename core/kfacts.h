@@ -52,6 +52,7 @@ struct kfacts_ops {
 	enum fact (*feature)(struct kfacts *kf, enum kfeature f, char *reason, size_t reason_size);
 	const char *(*kernel_release)(struct kfacts *kf);
 	void (*free)(struct kfacts *kf);
+	void (*trim)(struct kfacts *kf); /* optional: drop caches that can be rebuilt */
 };
 
 struct kfacts_feature_cache {

@@ -195,6 +195,7 @@ static const struct kfacts_ops live_ops = {
 	.feature = live_feature,
 	.kernel_release = live_kernel_release,
 	.free = live_free,
+	.trim = live_btf_trim,
 };
 
 int kfacts_live_new(const struct kfacts_live_opts *opts, struct kfacts **out)

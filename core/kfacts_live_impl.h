@@ -183,6 +183,7 @@ int live_read_root_line(const struct live_kfacts *lk, const char *rel, char *buf
 
 /* kfacts_btf.c */
 int live_kernel_btf(struct live_kfacts *lk, struct btf **btf);
+void live_btf_trim(struct kfacts *kf);
 /* Only the types a BTF object adds itself: a module's split BTF also sees vmlinux. */
 int live_find_own_type(const struct btf *btf, const char *name, int kind);
 enum fact live_btf_vmlinux_fact(struct live_kfacts *lk, char *reason, size_t size);

@@ -205,6 +205,10 @@ int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
 	}
 	if (log_verbosity)
 		engine_report_chosen(&s.engine, stderr);
+	/* attached: the kernel facts (symbol lists, BTF) are not needed again */
+	kfacts_free(s.kf);
+	s.kf = NULL;
+	s.engine.kf = NULL;
 	/* attached: from here on, a compromise of this process gains no more than reading
 	 * our own maps */
 	err = privs_drop_after_attach();
