@@ -80,6 +80,12 @@ static __always_inline u32 rq_dev(struct request *rq)
 	return ((u32)BPF_CORE_READ(disk, major) << 20) | (u32)BPF_CORE_READ(disk, first_minor);
 }
 
+/* tp_btf and fentry see a typed struct request: its scalar fields are plain loads, not a
+ * bpf_probe_read_kernel call each. Pointer fields (rq->q->disk) stay probe reads: the
+ * verifier checks every typed pointer load against its trusted-type lists, a scan of the
+ * kernel's BTF each, which costs milliseconds of start-up per program. */
+#define RQ_FIELD(direct, rq, f) ((direct) ? (rq)->f : BPF_CORE_READ(rq, f))
+
 /* The request's op and flags as blktrace's rwbs string (kernel/trace/blktrace.c). Flag bit
  * numbers changed across kernels; CO-RE relocates the enum values. */
 enum req_op___iot {
@@ -126,9 +132,9 @@ static __always_inline u32 req_flag(u32 bit_value)
 		(shift) += 8;                                                                      \
 	} while (0)
 
-static __always_inline void rq_rwbs(struct request *rq, char *rwbs)
+static __always_inline void rq_rwbs(struct request *rq, char *rwbs, bool direct)
 {
-	u32 opf = BPF_CORE_READ(rq, cmd_flags);
+	u32 opf = RQ_FIELD(direct, rq, cmd_flags);
 	u32 op = opf & 0xff;
 	u64 acc = 0;
 	u32 shift = 0;
@@ -162,21 +168,24 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs)
 
 /* ---- the life-cycle steps, shared by every attach kind ---- */
 
-static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_ns, u32 flags)
+static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_ns, u32 flags,
+				       u32 dev)
 {
 	__builtin_memset(v, 0, sizeof(*v));
 	v->queued_ns = queued_ns;
+	v->dev = dev;
 	v->pid = bpf_get_current_pid_tgid() >> 32;
 	v->flags = flags;
 	bpf_get_current_comm(v->comm, sizeof(v->comm));
 }
 
-static __always_inline void track_new(struct biosnoop_inflight_key *key, u64 queued_ns, u32 flags)
+static __always_inline void track_new(struct biosnoop_inflight_key *key, u64 queued_ns, u32 flags,
+				      u32 dev)
 {
 	struct biosnoop_inflight v;
 	long err;
 
-	owner_init(&v, queued_ns, flags);
+	owner_init(&v, queued_ns, flags, dev);
 	err = bpf_map_update_elem(&inflight, key, &v, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* the request struct was reused: its previous life ended unseen; say so */
@@ -192,13 +201,21 @@ static __always_inline int on_created(struct biosnoop_inflight_key *key, u32 dev
 {
 	if (!disk_wanted(dev, sector) || !task_wanted())
 		return 0;
-	track_new(key, bpf_ktime_get_ns(), 0);
+	track_new(key, bpf_ktime_get_ns(), 0, dev);
 	return 0;
+}
+
+/* The device of a request, read only when a new entry needs it: classic tracepoints pass
+ * it (rq NULL), the others read it from the request. */
+static __always_inline u32 dev_of(struct request *rq, u32 dev)
+{
+	return rq ? rq_dev(rq) : dev;
 }
 
 /* Inserted into a scheduler queue: the owner when no creation probe exists (old kernels
  * without kprobes/fentry); otherwise only a queue time if creation was not seen. */
-static __always_inline int on_inserted(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
+static __always_inline int on_inserted(struct biosnoop_inflight_key *key, struct request *rq,
+				       u32 dev, u64 sector)
 {
 	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
 
@@ -207,44 +224,47 @@ static __always_inline int on_inserted(struct biosnoop_inflight_key *key, u32 de
 			v->queued_ns = bpf_ktime_get_ns();
 		return 0;
 	}
-	return on_created(key, dev, sector);
+	return on_created(key, dev_of(rq, dev), sector);
 }
 
 static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector, u32 bytes,
-					 const char *rwbs_src, struct request *rq)
+					 const char *rwbs_src, struct request *rq, bool direct)
 {
 	v->issue_ns = bpf_ktime_get_ns();
 	v->sector = sector;
 	v->bytes = bytes;
 	if (rq)
-		rq_rwbs(rq, v->rwbs);
+		rq_rwbs(rq, v->rwbs, direct);
 	else
 		bpf_probe_read_kernel_str(v->rwbs, sizeof(v->rwbs), rwbs_src);
 }
 
 /* Issued to the driver: device time starts. Sector, size and type are final here (merges
  * are done) and may be gone by completion, so they are recorded now. A request whose
- * creation no probe saw gets its owner here. */
-static __always_inline int on_issued(struct biosnoop_inflight_key *key, u32 dev, u64 sector, u32 bytes,
-				     const char *rwbs_src, struct request *rq)
+ * creation no probe saw gets its owner here. rwbs comes from the request where there is one,
+ * else from the tracepoint's string. */
+static __always_inline int on_issued(struct biosnoop_inflight_key *key, struct request *rq,
+				     bool direct, u32 dev, u64 sector, u32 bytes,
+				     const char *rwbs_src)
 {
 	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
 	struct biosnoop_inflight fresh;
 
 	if (v) {
-		record_issue(v, sector, bytes, rwbs_src, rq);
+		record_issue(v, sector, bytes, rwbs_src, rq, direct);
 		return 0;
 	}
+	dev = dev_of(rq, dev);
 	if (!disk_wanted(dev, sector) || !task_wanted())
 		return 0;
-	owner_init(&fresh, 0, BIOSNOOP_EV_OWNER_AT_ISSUE);
-	record_issue(&fresh, sector, bytes, rwbs_src, rq);
+	owner_init(&fresh, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev);
+	record_issue(&fresh, sector, bytes, rwbs_src, rq, direct);
 	if (bpf_map_update_elem(&inflight, key, &fresh, BPF_ANY))
 		count(BIOSNOOP_LOST_INFLIGHT);
 	return 0;
 }
 
-static __always_inline int on_done(struct biosnoop_inflight_key *key, u32 dev)
+static __always_inline int on_done(struct biosnoop_inflight_key *key)
 {
 	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
 	struct biosnoop_event *e;
@@ -275,7 +295,7 @@ static __always_inline int on_done(struct biosnoop_inflight_key *key, u32 dev)
 	e->queue_ns = v->queued_ns && v->queued_ns < v->issue_ns ? v->issue_ns - v->queued_ns : 0;
 	e->sector = v->sector;
 	e->bytes = v->bytes;
-	e->dev = dev;
+	e->dev = v->dev;
 	e->pid = v->pid;
 	e->flags = v->flags;
 	__builtin_memcpy(e->comm, v->comm, sizeof(e->comm));
@@ -290,82 +310,84 @@ static __always_inline int on_done(struct biosnoop_inflight_key *key, u32 dev)
 
 /* ---- request-address keyed entry points ---- */
 
-static __always_inline int rq_created(struct request *rq)
+/* The request is read only for what is needed: device and sector where a filter or a new
+ * entry needs them, nothing at completion (the entry has it). */
+static __always_inline int rq_created(struct request *rq, bool direct)
 {
 	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
-	return on_created(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
+	return on_created(&key, rq_dev(rq), RQ_FIELD(direct, rq, __sector));
 }
 
-static __always_inline int rq_inserted(struct request *rq)
+static __always_inline int rq_inserted(struct request *rq, bool direct)
 {
 	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
-	return on_inserted(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector));
+	return on_inserted(&key, rq, 0, RQ_FIELD(direct, rq, __sector));
 }
 
-static __always_inline int rq_issued(struct request *rq)
+static __always_inline int rq_issued(struct request *rq, bool direct)
 {
 	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
-	return on_issued(&key, rq_dev(rq), BPF_CORE_READ(rq, __sector),
-			 BPF_CORE_READ(rq, __data_len), 0, rq);
+	return on_issued(&key, rq, direct, 0, RQ_FIELD(direct, rq, __sector),
+			 RQ_FIELD(direct, rq, __data_len), 0);
 }
 
 static __always_inline int rq_done(struct request *rq)
 {
 	struct biosnoop_inflight_key key = { (u64)rq, 0 };
 
-	return on_done(&key, rq_dev(rq));
+	return on_done(&key);
 }
 
 #define RAW_ARG(ctx, n) ((struct request *)((struct bpf_raw_tracepoint_args *)(ctx))->args[n])
 
 /* created */
 SEC("tp_btf/block_io_start")
-int BPF_PROG(tp_btf_io_start, struct request *rq) { return rq_created(rq); }
+int BPF_PROG(tp_btf_io_start, struct request *rq) { return rq_created(rq, true); }
 SEC("raw_tp/block_io_start")
-int raw_tp_io_start(void *ctx) { return rq_created(RAW_ARG(ctx, 0)); }
+int raw_tp_io_start(void *ctx) { return rq_created(RAW_ARG(ctx, 0), false); }
 SEC("fentry/blk_account_io_start")
-int BPF_PROG(fentry_acct_start, struct request *rq) { return rq_created(rq); }
+int BPF_PROG(fentry_acct_start, struct request *rq) { return rq_created(rq, true); }
 SEC("kprobe/blk_account_io_start")
-int BPF_KPROBE(kprobe_acct_start, struct request *rq) { return rq_created(rq); }
+int BPF_KPROBE(kprobe_acct_start, struct request *rq) { return rq_created(rq, false); }
 
 /* inserted: the tracepoint lost its request_queue argument in 5.11 (and 5.10.137) */
 SEC("tp_btf/block_rq_insert")
-int BPF_PROG(tp_btf_rq_insert, struct request *rq) { return rq_inserted(rq); }
+int BPF_PROG(tp_btf_rq_insert, struct request *rq) { return rq_inserted(rq, true); }
 SEC("tp_btf/block_rq_insert")
-int BPF_PROG(tp_btf_rq_insert_q, struct request_queue *q, struct request *rq) { return rq_inserted(rq); }
+int BPF_PROG(tp_btf_rq_insert_q, struct request_queue *q, struct request *rq) { return rq_inserted(rq, true); }
 SEC("raw_tp/block_rq_insert")
-int raw_tp_rq_insert(void *ctx) { return rq_inserted(RAW_ARG(ctx, 0)); }
+int raw_tp_rq_insert(void *ctx) { return rq_inserted(RAW_ARG(ctx, 0), false); }
 SEC("raw_tp/block_rq_insert")
-int raw_tp_rq_insert_q(void *ctx) { return rq_inserted(RAW_ARG(ctx, 1)); }
+int raw_tp_rq_insert_q(void *ctx) { return rq_inserted(RAW_ARG(ctx, 1), false); }
 
 /* inserted through the block layer's own function, where accounting is inlined (6.1+) */
 SEC("fentry/blk_mq_insert_request")
-int BPF_PROG(fentry_insert_request, struct request *rq) { return rq_inserted(rq); }
+int BPF_PROG(fentry_insert_request, struct request *rq) { return rq_inserted(rq, true); }
 SEC("kprobe/blk_mq_insert_request")
-int BPF_KPROBE(kprobe_insert_request, struct request *rq) { return rq_inserted(rq); }
+int BPF_KPROBE(kprobe_insert_request, struct request *rq) { return rq_inserted(rq, false); }
 
 /* plugged by the submitting task, queued later from a list or by kblockd (mq variant) */
 SEC("fentry/blk_add_rq_to_plug")
-int BPF_PROG(fentry_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq); }
+int BPF_PROG(fentry_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq, true); }
 SEC("kprobe/blk_add_rq_to_plug")
-int BPF_KPROBE(kprobe_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq); }
+int BPF_KPROBE(kprobe_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq, false); }
 
 /* issued */
 SEC("tp_btf/block_rq_issue")
-int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq); }
+int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq, true); }
 SEC("tp_btf/block_rq_issue")
-int BPF_PROG(tp_btf_rq_issue_q, struct request_queue *q, struct request *rq) { return rq_issued(rq); }
+int BPF_PROG(tp_btf_rq_issue_q, struct request_queue *q, struct request *rq) { return rq_issued(rq, true); }
 SEC("raw_tp/block_rq_issue")
-int raw_tp_rq_issue(void *ctx) { return rq_issued(RAW_ARG(ctx, 0)); }
+int raw_tp_rq_issue(void *ctx) { return rq_issued(RAW_ARG(ctx, 0), false); }
 SEC("raw_tp/block_rq_issue")
-int raw_tp_rq_issue_q(void *ctx) { return rq_issued(RAW_ARG(ctx, 1)); }
+int raw_tp_rq_issue_q(void *ctx) { return rq_issued(RAW_ARG(ctx, 1), false); }
 SEC("fentry/blk_mq_start_request")
-int BPF_PROG(fentry_start_request, struct request *rq) { return rq_issued(rq); }
+int BPF_PROG(fentry_start_request, struct request *rq) { return rq_issued(rq, true); }
 SEC("kprobe/blk_mq_start_request")
-int BPF_KPROBE(kprobe_start_request, struct request *rq) { return rq_issued(rq); }
+int BPF_KPROBE(kprobe_start_request, struct request *rq) { return rq_issued(rq, false); }
 
 /* done */
 SEC("tp_btf/block_io_done")
@@ -415,7 +437,7 @@ int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
 	tp_key(&key, dev, sector);
-	return on_inserted(&key, dev, sector);
+	return on_inserted(&key, 0, dev, sector);
 }
 
 SEC("tracepoint/block/block_rq_issue")
@@ -426,7 +448,7 @@ int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
 	tp_key(&key, dev, sector);
-	return on_issued(&key, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs, 0);
+	return on_issued(&key, 0, false, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs);
 }
 
 SEC("tracepoint/block/block_io_done")
@@ -436,7 +458,7 @@ int tp_io_done(struct trace_event_raw_block_rq *ctx)
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
 	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
-	return on_done(&key, dev);
+	return on_done(&key);
 }
 
 SEC("tracepoint/block/block_rq_complete")
@@ -446,7 +468,7 @@ int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
 	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
-	return on_done(&key, dev);
+	return on_done(&key);
 }
 
 char LICENSE[] SEC("license") = "GPL";

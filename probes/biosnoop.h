@@ -50,6 +50,7 @@ struct biosnoop_inflight {
 	unsigned int bytes;
 	unsigned int pid;
 	unsigned int flags;
+	unsigned int dev; /* as in biosnoop_event, recorded when the entry is made */
 	char comm[BIOSNOOP_COMM_LEN];
 	char rwbs[BIOSNOOP_RWBS_LEN];
 };
