@@ -52,7 +52,9 @@ CONFIG_LABEL = {
     "floor": "floor (timestamp+submit)",
     "floor-map": "floor + hash insert/lookup+delete",
     "floor-map-issue": "floor + hash + issue lookup",
+    "floor-slots-issue": "floor + slot array (cmpxchg) + issue lookup",
 }
+FLOOR_DECOMPOSITION = ["floor-map", "floor-map-issue", "floor-slots-issue"]
 
 
 def log(msg):
@@ -228,6 +230,8 @@ class Bench:
             return [a.floor, "--map"]
         if config == "floor-map-issue":
             return [a.floor, "--map", "--issue"]
+        if config == "floor-slots-issue":
+            return [a.floor, "--slots", "--issue"]
         if config.startswith("alt:"):
             name = config[4:]
             return [a.alt[name], "biosnoop"] + (["--json"] if name.endswith("-json") else [])
@@ -553,7 +557,7 @@ class Bench:
     def phase_kernel(self):
         # the floor with a per-request hash map (and an issue hook) splits iotrace's cost
         # into what any per-request design pays and what is iotrace's own
-        configs = self.configs() + ["floor-map", "floor-map-issue"]
+        configs = self.configs() + FLOOR_DECOMPOSITION
         log(f"in-kernel cost: kernel.bpf_stats_enabled=1, {self.args.stats_rounds} rounds x "
             f"{len(configs)} configurations x {self.args.stats_runtime} s")
         self.enable_stats()
@@ -616,7 +620,7 @@ class Bench:
 
     def summarize(self):
         runs = self.results["runs"]
-        configs = self.configs() + [c for c in ("floor-map", "floor-map-issue")
+        configs = self.configs() + [c for c in FLOOR_DECOMPOSITION
                                     if any(r["config"] == c for r in self.results["kernel"])]
         by = {c: [r for r in runs if r["config"] == c] for c in configs}
         base = median([r["iops"] for r in by["baseline"]])
@@ -771,8 +775,10 @@ class Bench:
         if kr.get("iotrace") and kr.get("floor-map-issue"):
             tl.append(f"in-kernel decomposition (ns per I/O): floor {kr.get('floor', 0):.0f}, "
                       f"+ hash map {kr.get('floor-map', 0):.0f}, + issue hook "
-                      f"{kr['floor-map-issue']:.0f} (any 3-hook hash design), iotrace "
-                      f"{kr['iotrace']:.0f} = {kr['iotrace'] / kr['floor-map-issue']:.2f}x that")
+                      f"{kr['floor-map-issue']:.0f} (any 3-hook hash design), the same with a "
+                      f"slot array {kr.get('floor-slots-issue') or 0:.0f}, iotrace "
+                      f"{kr['iotrace']:.0f} = {kr['iotrace'] / kr['floor-map-issue']:.2f}x the "
+                      f"hash design")
         fp = self.results.get("foreign_programs", {})
         if fp:
             tl.append(f"WARNING: {len(fp)} BPF programs of other processes ran on every I/O "

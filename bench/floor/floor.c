@@ -2,7 +2,7 @@
 /* Loader for the floor program: attach, print one header line on stdout (as biosnoop does
  * once attached), then drain the ring buffer to nowhere every 10 ms until SIGINT/SIGTERM or
  * the duration (seconds). The last line on stderr: "N events, N lost".
- *   floor [--map [--issue]] [DURATION]   (see floor.bpf.c for --map and --issue) */
+ *   floor [--map|--slots [--issue]] [DURATION]   (see floor.bpf.c for --map and --issue) */
 #include "floor.skel.h"
 
 #include <bpf/libbpf.h>
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 }, t0, now;
 	double duration = 0;
-	int with_map = 0, with_issue = 0;
+	int with_map = 0, with_issue = 0, with_slots = 0;
 	unsigned long long events = 0;
 	struct sigaction sa;
 	struct ring_buffer *rb;
@@ -52,6 +52,8 @@ int main(int argc, char **argv)
 			with_map = 1;
 		else if (!strcmp(argv[i], "--issue"))
 			with_issue = 1;
+		else if (!strcmp(argv[i], "--slots"))
+			with_map = with_slots = 1;
 		else
 			duration = atof(argv[i]);
 	}
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->with_map = with_map;
+	skel->rodata->with_slots = with_slots;
 	bpf_program__set_autoload(skel->progs.floor_rq_issue, with_map && with_issue);
 	err = floor_bpf__load(skel);
 	if (err) {
