@@ -67,23 +67,37 @@ static __always_inline bool disk_wanted(u32 dev, u64 sector)
 
 /* ---- reading a struct request (CO-RE) ---- */
 
-static __always_inline u32 rq_dev(struct request *rq)
+static __always_inline u32 rq_dev(struct request *rq, bool direct)
 {
 	struct gendisk *disk;
 
 	if (bpf_core_field_exists(((struct request___with_rq_disk *)0)->rq_disk))
 		disk = BPF_CORE_READ((struct request___with_rq_disk *)rq, rq_disk);
+	else if (direct)
+		disk = rq->q->disk;
 	else
 		disk = BPF_CORE_READ(rq, q, disk);
 	if (!disk)
 		return 0;
+	/* major and first_minor are neighbours in every kernel's struct gendisk: one read */
+	if (bpf_core_field_offset(disk->first_minor) == bpf_core_field_offset(disk->major) + 4) {
+		struct {
+			int major;
+			int first_minor;
+		} id;
+
+		if (bpf_probe_read_kernel(&id, sizeof(id), (void *)disk + bpf_core_field_offset(disk->major)))
+			return 0;
+		return ((u32)id.major << 20) | (u32)id.first_minor;
+	}
 	return ((u32)BPF_CORE_READ(disk, major) << 20) | (u32)BPF_CORE_READ(disk, first_minor);
 }
 
-/* tp_btf and fentry see a typed struct request: its scalar fields are plain loads, not a
- * bpf_probe_read_kernel call each. Pointer fields (rq->q->disk) stay probe reads: the
- * verifier checks every typed pointer load against its trusted-type lists, a scan of the
- * kernel's BTF each, which costs milliseconds of start-up per program. */
+/* tp_btf and fentry see a typed struct request: its fields are plain loads, not a
+ * bpf_probe_read_kernel call each. The verifier checks every typed pointer load against its
+ * trusted-type lists, a scan of the kernel's BTF each, which costs about a millisecond of
+ * start-up per program: pointer fields (rq->q->disk) are loaded directly only where each
+ * request passes (creation), and read with probe reads on the rare paths. */
 #define RQ_FIELD(direct, rq, f) ((direct) ? (rq)->f : BPF_CORE_READ(rq, f))
 
 /* The request's op and flags as blktrace's rwbs string (kernel/trace/blktrace.c). Flag bit
@@ -166,65 +180,184 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs, bool direct)
 	__builtin_memcpy(rwbs, &acc, sizeof(acc));
 }
 
+/* ---- where a request in flight is kept ---- */
+
+/* Most requests live in a slot of a direct-mapped array, found by hashing their key: an
+ * array lookup the verifier inlines, where the hash table costs a hash, a bucket lock and a
+ * free-list push and pop per request (bench/run.sh measures ~430 ns per I/O less). A slot is
+ * claimed with an atomic add and a read, not a cmpxchg, so kernels before 5.12 load it too:
+ * whoever reads 1 after its own add is alone and owns the slot until the completion gives it
+ * back; the others take theirs back and use the hash table. Nothing sweeps slots: an entry
+ * whose completion went unseen is found again when its request struct is reused (counted as
+ * done_missed), like in the table. */
+#define INFLIGHT_SLOT_BITS 13
+
+/* All ones but in tests (IOTRACE_TEST_SLOT_MASK), which crowd requests into a few slots to
+ * drive the claim races and the hash table behind them. */
+const volatile __u32 inflight_slot_mask = (1 << INFLIGHT_SLOT_BITS) - 1;
+
+struct inflight_slot {
+	struct biosnoop_inflight_key key; /* {0, 0} when free */
+	s64 claims;
+	struct biosnoop_inflight v;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << INFLIGHT_SLOT_BITS);
+	__type(key, u32);
+	__type(value, struct inflight_slot);
+} inflight_slots SEC(".maps");
+
+/* A request's key and its slot number, computed once per program. */
+struct req_ref {
+	struct biosnoop_inflight_key key;
+	u32 slot;
+};
+
+/* The low half of a key as a number. On typed programs a key is a pointer, and the verifier
+ * allows a tracer (CAP_PERFMON) one conversion of a pointer to a number: a 32-bit move.
+ * Written out, so that the compiler cannot fold it into arithmetic on the pointer. */
+static __always_inline u32 low_bits(u64 v)
+{
+	u32 lo;
+
+	asm volatile("%[lo] = %[v]" : [lo] "=w"(lo) : [v] "w"((u32)v));
+	return lo;
+}
+
+/* Fibonacci hashing of the key's low bits. */
+static __always_inline void ref_init(struct req_ref *r, u64 a, u64 b)
+{
+	u32 h = low_bits(a) ^ (u32)b ^ (u32)(b >> 32);
+
+	r->key.a = a;
+	r->key.b = b;
+	r->slot = ((h * 0x9E3779B9U) >> (32 - INFLIGHT_SLOT_BITS)) & inflight_slot_mask;
+}
+
+static __always_inline bool key_is(const struct biosnoop_inflight_key *k, const struct req_ref *r)
+{
+	return k->a == r->key.a && k->b == r->key.b;
+}
+
+static __always_inline bool slot_claim(struct inflight_slot *sl)
+{
+	/* (the added value is not used: a fetching add needs 5.12) */
+	__sync_fetch_and_add(&sl->claims, 1);
+	if (*(volatile s64 *)&sl->claims == 1)
+		return true;
+	__sync_fetch_and_add(&sl->claims, -1);
+	return false;
+}
+
+static const struct biosnoop_inflight empty_inflight;
+
+/* The entry of a request being created: its slot when free, else a hash table entry.
+ * *sl says which. An entry still held under the same key is a life of this request struct
+ * whose completion went unseen: counted, and reused. NULL only when the table is full. */
+static __always_inline struct biosnoop_inflight *inflight_new(struct req_ref *r,
+							      struct inflight_slot **sl)
+{
+	struct inflight_slot *s = bpf_map_lookup_elem(&inflight_slots, &r->slot);
+	long err;
+
+	*sl = s;
+	if (s && slot_claim(s)) {
+		s->key = r->key;
+		return &s->v;
+	}
+	if (s && key_is(&s->key, r)) {
+		count(BIOSNOOP_DONE_MISSED);
+		return &s->v;
+	}
+	*sl = NULL;
+	err = bpf_map_update_elem(&inflight, &r->key, &empty_inflight, BPF_NOEXIST);
+	if (err == -EEXIST)
+		count(BIOSNOOP_DONE_MISSED);
+	else if (err) {
+		count(BIOSNOOP_LOST_INFLIGHT);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&inflight, &r->key);
+}
+
+static __always_inline struct biosnoop_inflight *inflight_find(struct req_ref *r,
+							       struct inflight_slot **sl)
+{
+	struct inflight_slot *s = bpf_map_lookup_elem(&inflight_slots, &r->slot);
+
+	if (s && key_is(&s->key, r)) {
+		*sl = s;
+		return &s->v;
+	}
+	*sl = NULL;
+	return bpf_map_lookup_elem(&inflight, &r->key);
+}
+
+static __always_inline void inflight_drop(struct req_ref *r, struct inflight_slot *sl)
+{
+	if (!sl) {
+		bpf_map_delete_elem(&inflight, &r->key);
+		return;
+	}
+	sl->key.a = 0;
+	sl->key.b = 0;
+	__sync_fetch_and_add(&sl->claims, -1);
+}
+
 /* ---- the life-cycle steps, shared by every attach kind ---- */
 
 static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_ns, u32 flags,
 				       u32 dev)
 {
-	__builtin_memset(v, 0, sizeof(*v));
+	/* every field written once (no memset first): this runs for every request */
 	v->queued_ns = queued_ns;
+	v->issue_ns = 0;
+	v->sector = 0;
+	v->bytes = 0;
 	v->dev = dev;
 	v->pid = bpf_get_current_pid_tgid() >> 32;
 	v->flags = flags;
+	__builtin_memset(v->rwbs, 0, sizeof(v->rwbs));
 	bpf_get_current_comm(v->comm, sizeof(v->comm));
 }
 
-static __always_inline void track_new(struct biosnoop_inflight_key *key, u64 queued_ns, u32 flags,
-				      u32 dev)
-{
-	struct biosnoop_inflight v;
-	long err;
-
-	owner_init(&v, queued_ns, flags, dev);
-	err = bpf_map_update_elem(&inflight, key, &v, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		/* the request struct was reused: its previous life ended unseen; say so */
-		count(BIOSNOOP_DONE_MISSED);
-		err = bpf_map_update_elem(&inflight, key, &v, BPF_ANY);
-	}
-	if (err)
-		count(BIOSNOOP_LOST_INFLIGHT);
-}
-
 /* Created (block_io_start, blk_account_io_start): the submitting task owns it. */
-static __always_inline int on_created(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
+static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector)
 {
+	struct biosnoop_inflight *v;
+	struct inflight_slot *sl;
+
 	if (!disk_wanted(dev, sector) || !task_wanted())
 		return 0;
-	track_new(key, bpf_ktime_get_ns(), 0, dev);
+	v = inflight_new(r, &sl);
+	if (v)
+		owner_init(v, bpf_ktime_get_ns(), 0, dev);
 	return 0;
 }
 
 /* The device of a request, read only when a new entry needs it: classic tracepoints pass
  * it (rq NULL), the others read it from the request. */
-static __always_inline u32 dev_of(struct request *rq, u32 dev)
+static __always_inline u32 dev_of(struct request *rq, bool direct, u32 dev)
 {
-	return rq ? rq_dev(rq) : dev;
+	return rq ? rq_dev(rq, direct) : dev;
 }
 
 /* Inserted into a scheduler queue: the owner when no creation probe exists (old kernels
  * without kprobes/fentry); otherwise only a queue time if creation was not seen. */
-static __always_inline int on_inserted(struct biosnoop_inflight_key *key, struct request *rq,
-				       u32 dev, u64 sector)
+static __always_inline int on_inserted(struct req_ref *r, struct request *rq, bool direct, u32 dev,
+				       u64 sector)
 {
-	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct inflight_slot *sl;
+	struct biosnoop_inflight *v = inflight_find(r, &sl);
 
 	if (v) {
 		if (!v->queued_ns)
 			v->queued_ns = bpf_ktime_get_ns();
 		return 0;
 	}
-	return on_created(key, dev_of(rq, dev), sector);
+	return on_created(r, dev_of(rq, direct, dev), sector);
 }
 
 static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector, u32 bytes,
@@ -243,30 +376,31 @@ static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector
  * are done) and may be gone by completion, so they are recorded now. A request whose
  * creation no probe saw gets its owner here. rwbs comes from the request where there is one,
  * else from the tracepoint's string. */
-static __always_inline int on_issued(struct biosnoop_inflight_key *key, struct request *rq,
-				     bool direct, u32 dev, u64 sector, u32 bytes,
-				     const char *rwbs_src)
+static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool direct, u32 dev,
+				     u64 sector, u32 bytes, const char *rwbs_src)
 {
-	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
-	struct biosnoop_inflight fresh;
+	struct inflight_slot *sl;
+	struct biosnoop_inflight *v = inflight_find(r, &sl);
 
-	if (v) {
-		record_issue(v, sector, bytes, rwbs_src, rq, direct);
-		return 0;
+	if (!v) {
+		/* (rare: requests created before tracing started; probe reads keep the typed
+		 * pointer loads, which the verifier pays for at load time, out of this program) */
+		dev = dev_of(rq, false, dev);
+		if (!disk_wanted(dev, sector) || !task_wanted())
+			return 0;
+		v = inflight_new(r, &sl);
+		if (!v)
+			return 0;
+		owner_init(v, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev);
 	}
-	dev = dev_of(rq, dev);
-	if (!disk_wanted(dev, sector) || !task_wanted())
-		return 0;
-	owner_init(&fresh, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev);
-	record_issue(&fresh, sector, bytes, rwbs_src, rq, direct);
-	if (bpf_map_update_elem(&inflight, key, &fresh, BPF_ANY))
-		count(BIOSNOOP_LOST_INFLIGHT);
+	record_issue(v, sector, bytes, rwbs_src, rq, direct);
 	return 0;
 }
 
-static __always_inline int on_done(struct biosnoop_inflight_key *key)
+static __always_inline int on_done(struct req_ref *r)
 {
-	struct biosnoop_inflight *v = bpf_map_lookup_elem(&inflight, key);
+	struct inflight_slot *sl;
+	struct biosnoop_inflight *v = inflight_find(r, &sl);
 	struct biosnoop_event *e;
 	u64 now, lat;
 	u64 avail;
@@ -275,19 +409,19 @@ static __always_inline int on_done(struct biosnoop_inflight_key *key)
 		return 0;
 	if (!v->issue_ns) {
 		count(BIOSNOOP_DONE_UNSEEN);
-		bpf_map_delete_elem(&inflight, key);
+		inflight_drop(r, sl);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	lat = now - v->issue_ns;
 	if (lat < min_lat_ns) {
-		bpf_map_delete_elem(&inflight, key);
+		inflight_drop(r, sl);
 		return 0;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(BIOSNOOP_LOST_RINGBUF);
-		bpf_map_delete_elem(&inflight, key);
+		inflight_drop(r, sl);
 		return 0;
 	}
 	e->ts_ns = now;
@@ -300,7 +434,7 @@ static __always_inline int on_done(struct biosnoop_inflight_key *key)
 	e->flags = v->flags;
 	__builtin_memcpy(e->comm, v->comm, sizeof(e->comm));
 	__builtin_memcpy(e->rwbs, v->rwbs, sizeof(e->rwbs));
-	bpf_map_delete_elem(&inflight, key);
+	inflight_drop(r, sl);
 	/* Wake the reader only once a batch has accumulated; it also polls on a timer. */
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(e, avail + sizeof(*e) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
@@ -314,31 +448,35 @@ static __always_inline int on_done(struct biosnoop_inflight_key *key)
  * entry needs them, nothing at completion (the entry has it). */
 static __always_inline int rq_created(struct request *rq, bool direct)
 {
-	struct biosnoop_inflight_key key = { (u64)rq, 0 };
+	struct req_ref r;
 
-	return on_created(&key, rq_dev(rq), RQ_FIELD(direct, rq, __sector));
+	ref_init(&r, (u64)rq, 0);
+	return on_created(&r, rq_dev(rq, direct), RQ_FIELD(direct, rq, __sector));
 }
 
 static __always_inline int rq_inserted(struct request *rq, bool direct)
 {
-	struct biosnoop_inflight_key key = { (u64)rq, 0 };
+	struct req_ref r;
 
-	return on_inserted(&key, rq, 0, RQ_FIELD(direct, rq, __sector));
+	ref_init(&r, (u64)rq, 0);
+	return on_inserted(&r, rq, direct, 0, RQ_FIELD(direct, rq, __sector));
 }
 
 static __always_inline int rq_issued(struct request *rq, bool direct)
 {
-	struct biosnoop_inflight_key key = { (u64)rq, 0 };
+	struct req_ref r;
 
-	return on_issued(&key, rq, direct, 0, RQ_FIELD(direct, rq, __sector),
+	ref_init(&r, (u64)rq, 0);
+	return on_issued(&r, rq, direct, 0, RQ_FIELD(direct, rq, __sector),
 			 RQ_FIELD(direct, rq, __data_len), 0);
 }
 
 static __always_inline int rq_done(struct request *rq)
 {
-	struct biosnoop_inflight_key key = { (u64)rq, 0 };
+	struct req_ref r;
 
-	return on_done(&key);
+	ref_init(&r, (u64)rq, 0);
+	return on_done(&r);
 }
 
 #define RAW_ARG(ctx, n) ((struct request *)((struct bpf_raw_tracepoint_args *)(ctx))->args[n])
@@ -410,20 +548,14 @@ int BPF_KPROBE(kprobe_end_request, struct request *rq) { return rq_done(rq); }
 
 /* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */
 
-static __always_inline void tp_key(struct biosnoop_inflight_key *key, u32 dev, u64 sector)
-{
-	key->a = dev;
-	key->b = sector;
-}
-
 static __always_inline int tp_rq_created(struct trace_event_raw_block_rq *ctx)
 {
-	struct biosnoop_inflight_key key;
+	struct req_ref r;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
-	tp_key(&key, dev, sector);
-	return on_created(&key, dev, sector);
+	ref_init(&r, dev, sector);
+	return on_created(&r, dev, sector);
 }
 
 SEC("tracepoint/block/block_io_start")
@@ -432,43 +564,43 @@ int tp_io_start(struct trace_event_raw_block_rq *ctx) { return tp_rq_created(ctx
 SEC("tracepoint/block/block_rq_insert")
 int tp_rq_insert(struct trace_event_raw_block_rq *ctx)
 {
-	struct biosnoop_inflight_key key;
+	struct req_ref r;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
-	tp_key(&key, dev, sector);
-	return on_inserted(&key, 0, dev, sector);
+	ref_init(&r, dev, sector);
+	return on_inserted(&r, 0, false, dev, sector);
 }
 
 SEC("tracepoint/block/block_rq_issue")
 int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 {
-	struct biosnoop_inflight_key key;
+	struct req_ref r;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
-	tp_key(&key, dev, sector);
-	return on_issued(&key, 0, false, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs);
+	ref_init(&r, dev, sector);
+	return on_issued(&r, 0, false, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs);
 }
 
 SEC("tracepoint/block/block_io_done")
 int tp_io_done(struct trace_event_raw_block_rq *ctx)
 {
-	struct biosnoop_inflight_key key;
+	struct req_ref r;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
-	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
-	return on_done(&key);
+	ref_init(&r, dev, BPF_CORE_READ(ctx, sector));
+	return on_done(&r);
 }
 
 SEC("tracepoint/block/block_rq_complete")
 int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 {
-	struct biosnoop_inflight_key key;
+	struct req_ref r;
 	u32 dev = BPF_CORE_READ(ctx, dev);
 
-	tp_key(&key, dev, BPF_CORE_READ(ctx, sector));
-	return on_done(&key);
+	ref_init(&r, dev, BPF_CORE_READ(ctx, sector));
+	return on_done(&r);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -216,6 +216,7 @@ class Writer:
     def __init__(self, stack, name, ops):
         self.name = name
         self.ops = ops
+        self.going = False
         raw = name if isinstance(name, bytes) else name.encode()
         self.p = started(subprocess.Popen([sys.executable, "-c", WRITER, raw.hex(),
                                            json.dumps(ops)], stdin=subprocess.PIPE,
@@ -227,9 +228,15 @@ class Writer:
             raise Fail("writer did not start: %s" % self.p.stderr.read().decode(errors="replace"))
         self.pid = int(line)
 
+    def start(self):
+        """Let it go without waiting (several writers at once: go() each afterwards)."""
+        if not self.going:
+            self.p.stdin.write(b"go\n")
+            self.p.stdin.flush()
+            self.going = True
+
     def go(self, timeout=120):
-        self.p.stdin.write(b"go\n")
-        self.p.stdin.flush()
+        self.start()
         out, err = self.p.communicate(timeout=timeout)
         check(self.p.returncode == 0 and b"done" in out,
               "writer %s failed: %s" % (self.name, err.decode(errors="replace").strip()))
@@ -264,13 +271,14 @@ class Biosnoop:
     runs it through another command that ends by exec'ing it (unshare, setpriv), so the
     process is still biosnoop and signals reach it."""
 
-    def __init__(self, stack, args, hold_stdout=False, prefix=()):
+    def __init__(self, stack, args, hold_stdout=False, prefix=(), env=None):
         self.args = ["biosnoop", "-v"] + list(args)
         self.drain = threading.Event()  # stdout is read only once this is set
         if not hold_stdout:
             self.drain.set()
         self.p = started(subprocess.Popen(list(prefix) + [IOTRACE] + self.args,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          env=dict(os.environ, **(env or {}))))
         stack.callback(self._kill)
         self.out = bytearray()
         self.err = bytearray()
