@@ -434,6 +434,10 @@ class Bench:
             err = errfile.read()
         res["exit"] = p.returncode
         res["events"], res["lost"] = self.parse_counts(config, err)
+        # which kind of loss, as the tracer itemised it on its last line
+        detail = re.findall(r"\d+ lost \(([^)]*)\)", err)
+        if detail:
+            res["lost_detail"] = detail[-1]
         res["summary"] = next((l for l in reversed(err.splitlines()) if " events" in l), None)
         if config == "bpftrace" and res["lost"] == 0 and "Lost" not in err:
             res["lost"] = 0
@@ -546,7 +550,8 @@ class Bench:
                 self.results["runs"].append(res)
                 extra = ""
                 if c != "baseline":
-                    extra = (f" events {res.get('events')} lost {res.get('lost')} "
+                    extra = (f" events {res.get('events')} lost {res.get('lost')}"
+                             + (f" ({res['lost_detail']})" if res.get("lost_detail") and res.get("lost") else "") + " "
                              f"VmHWM {res.get('vmhwm_kb')} kB cpu "
                              f"{(res.get('tracer_cpu') or 0) * 100:.0f}%")
                 if res["foreign_cpu"] >= 0.05:

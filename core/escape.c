@@ -56,6 +56,21 @@ static size_t escape(char *dst, size_t dst_size, const char *src, size_t len, en
 	if (dst_size == 0)
 		return 0;
 	while (i < len && s[i]) {
+		/* the common case, a run of printable ASCII that needs nothing, in one copy */
+		size_t run = i, room = dst_size - 1 - at;
+
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\' && s[run] != '"')
+			run++;
+		if (run > i) {
+			if (run - i > room)
+				run = i + room;
+			memcpy(dst + at, s + i, run - i);
+			at += run - i;
+			if (run - i == room && run < len && s[run])
+				break;
+			i = run;
+			continue;
+		}
 		size_t n = utf8_len(s + i, len - i);
 		const char *piece = (const char *)s + i;
 		size_t piece_len = n;

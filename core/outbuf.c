@@ -43,12 +43,12 @@ static char *reserve(struct outbuf *o, size_t n)
 	return o->data + o->len;
 }
 
-void out_bytes(struct outbuf *o, const char *s, size_t n)
+/* Full buffer (flush first) or a piece larger than the buffer (write it through). */
+void out_bytes_slow(struct outbuf *o, const char *s, size_t n)
 {
 	char *dst = reserve(o, n);
 
 	if (!dst) {
-		/* larger than the buffer: write through */
 		for (size_t i = 0; i < n; i += sizeof(o->data))
 			out_bytes(o, s + i, n - i < sizeof(o->data) ? n - i : sizeof(o->data));
 		return;
@@ -75,17 +75,32 @@ void out_printf(struct outbuf *o, const char *fmt, ...)
 		out_bytes(o, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/* Two digits per division: nanosecond times have 10 to 19 digits. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				  "8081828384858687888990919293949596979899";
+
 void out_u64(struct outbuf *o, uint64_t v)
 {
 	char buf[24];
 	size_t i = sizeof(buf);
 
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned pair = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		buf[--i] = digit_pairs[pair + 1];
+		buf[--i] = digit_pairs[pair];
+	}
+	if (v >= 10) {
+		buf[--i] = digit_pairs[v * 2 + 1];
+		buf[--i] = digit_pairs[v * 2];
+	} else {
+		buf[--i] = (char)('0' + v);
+	}
 	out_bytes(o, buf + i, sizeof(buf) - i);
 }
+
 
 void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals)
 {

@@ -16,7 +16,23 @@ struct outbuf {
 
 void outbuf_init(struct outbuf *o, int fd);
 int outbuf_flush(struct outbuf *o);
-void out_bytes(struct outbuf *o, const char *s, size_t n);
+void out_bytes_slow(struct outbuf *o, const char *s, size_t n);
+
+/* Inline: a JSON record is a few dozen pieces, and at 200k records a second the call per
+ * piece was a fifth of the tracer's time. */
+static inline void out_bytes(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->len + n <= sizeof(o->data)) {
+		__builtin_memcpy(o->data + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	out_bytes_slow(o, s, n);
+}
+
+/* A string literal, its length known at compile time (the copy is then a few moves). */
+#define out_lit(o, lit) out_bytes((o), "" lit, sizeof(lit) - 1)
+
 void out_str(struct outbuf *o, const char *s);
 void out_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_u64(struct outbuf *o, uint64_t v);

@@ -298,12 +298,8 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 	out_bytes(o, "\n", 1);
 }
 
-static void json_key(struct outbuf *o, const char *key)
-{
-	out_bytes(o, ",\"", 2);
-	out_str(o, key);
-	out_bytes(o, "\":", 2);
-}
+/* (a literal: the whole `,"key":` is one constant-length copy) */
+#define json_key(o, key) out_lit((o), ",\"" key "\":")
 
 /* "record", "time_ns" and "timestamp": how every JSON record starts. */
 static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *record,
@@ -311,9 +307,9 @@ static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *
 {
 	char buf[48];
 
-	out_str(o, "{\"record\":\"");
+	out_lit(o, "{\"record\":\"");
 	out_str(o, record);
-	out_str(o, "\",\"schema\":");
+	out_lit(o, "\",\"schema\":");
 	out_u64(o, IOTRACE_JSON_SCHEMA);
 	json_key(o, "time_ns");
 	out_bytes(o, buf, fmt_signed(buf, since_start(p, mono_ns)));
@@ -337,7 +333,7 @@ static void print_json(struct biosnoop_printer *p, struct outbuf *o,
 	if (partition)
 		out_json_string(o, partition, strlen(partition));
 	else
-		out_str(o, "null");
+		out_lit(o, "null");
 	json_key(o, "dev_major");
 	out_u64(o, blockdev_major(e->dev));
 	json_key(o, "dev_minor");
@@ -352,12 +348,14 @@ static void print_json(struct biosnoop_printer *p, struct outbuf *o,
 	if (e->queue_ns)
 		out_u64(o, e->queue_ns);
 	else
-		out_str(o, "null");
+		out_lit(o, "null");
 	json_key(o, "latency_ns");
 	out_u64(o, e->lat_ns);
 	json_key(o, "owner_at_issue");
-	out_str(o, e->flags & BIOSNOOP_EV_OWNER_AT_ISSUE ? "true" : "false");
-	out_bytes(o, "}\n", 2);
+	if (e->flags & BIOSNOOP_EV_OWNER_AT_ISSUE)
+		out_lit(o, "true}\n");
+	else
+		out_lit(o, "false}\n");
 }
 
 static void print_csv(struct biosnoop_printer *p, struct outbuf *o,

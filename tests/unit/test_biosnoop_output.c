@@ -229,6 +229,27 @@ static void json_record_has_every_documented_field(void **state)
 		"\"queue_ns\":null,\"latency_ns\":2000000,\"owner_at_issue\":true}\n");
 }
 
+/* out_u64 writes two digits per step: every digit count and both ends of the range. */
+static void numbers_print_exactly(void **state)
+{
+	static const uint64_t values[] = { 0, 7, 10, 99, 100, 101, 999, 1000, 65536,
+					   1234567890123456789ULL, 18446744073709551615ULL };
+	char want[32];
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		reset();
+		out_u64(&out, values[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)values[i]);
+		assert_string_equal(text(), want);
+	}
+	for (uint64_t v = 1; v <= 1000000000000000000ULL; v *= 10) {
+		reset();
+		out_u64(&out, v - 1);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)(v - 1));
+		assert_string_equal(text(), want);
+	}
+}
+
 static void early_completion_has_negative_time(void **state)
 {
 	struct biosnoop_printer p;
@@ -295,6 +316,7 @@ int main(void)
 		cmocka_unit_test(comm_is_escaped_everywhere),
 		cmocka_unit_test(full_length_comm_is_not_overread),
 		cmocka_unit_test(json_record_has_every_documented_field),
+		cmocka_unit_test(numbers_print_exactly),
 		cmocka_unit_test(early_completion_has_negative_time),
 		cmocka_unit_test(wallclock_is_local_time_of_day),
 		cmocka_unit_test(csv_has_a_header_and_same_facts),
