@@ -54,8 +54,15 @@ complete_words() {
 }
 complete_words iotrace bio | grep -qx biosnoop && ok "completes tool names" || fail "iotrace bio<TAB> does not give biosnoop"
 complete_words iotrace biosnoop --mi | grep -qx -- --min-ms && ok "completes options" || fail "no --min-ms completion"
-# (not a loop device if there is another: other tests and benchmarks add and remove those)
-disk=$( (ls /sys/class/block | grep -v '^loop'; ls /sys/class/block) | head -n1)
+# not a loop device if there is another: other tests and benchmarks add and remove those
+# (a loop, not a pipe into head: with pipefail, an early-closing head fails the script)
+first="" disk=""
+for d in /sys/class/block/*; do
+  d=${d##*/}
+  first=${first:-$d}
+  case $d in loop*) ;; *) disk=$d; break ;; esac
+done
+disk=${disk:-$first}
 complete_words biosnoop -d "" | grep -qx "$disk" && ok "biosnoop -d completes disk names ($disk)" ||
   fail "biosnoop -d <TAB> does not offer $disk"
 complete_words iotrace biosnoop --backend k | grep -qx kprobe && ok "completes --backend kinds" || fail "no --backend completion"
