@@ -264,10 +264,21 @@ static void print_csv(struct tracer *t, const struct zfsslower_event *e)
 	out_str(t->out, "\n");
 }
 
+/* As biosnoop's: "timestamp" is UTC wall-clock time with microseconds, for joining the two
+ * tools' records and logs from other sources. */
 static void print_json(struct tracer *t, const struct zfsslower_event *e)
 {
+	uint64_t real = t->start_real_ns + (e->ts_ns - t->start_mono_ns);
+	time_t sec = (time_t)(real / 1000000000ULL);
+	char utc[32];
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%S", &tm);
 	out_printf(t->out, "{\"record\":\"op\",\"schema\":%d,\"time_ns\":", IOTRACE_JSON_SCHEMA);
 	out_u64(t->out, e->ts_ns - t->start_mono_ns);
+	out_printf(t->out, ",\"timestamp\":\"%s.%06uZ\"", utc,
+		   (unsigned)(real % 1000000000ULL / 1000));
 	out_str(t->out, ",\"comm\":");
 	out_json_string(t->out, e->comm, sizeof(e->comm));
 	out_printf(t->out, ",\"pid\":%u,\"type\":\"%c\",\"bytes\":%lld,\"offset\":%lld,\"latency_ns\":",
@@ -328,7 +339,8 @@ const struct tool tool_zfsslower = {
 	       "(returned by read/write), OFF_KB (file offset), LAT(ms), FILENAME.\n"
 	       "--csv/-j: ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE (as BCC), "
 	       "ENDTIME_us on the monotonic clock.\n"
-	       "--json: {\"record\":\"op\",\"schema\":1,\"time_ns\" (since start),\"comm\",\"pid\",\"type\","
+	       "--json: {\"record\":\"op\",\"schema\":1,\"time_ns\" (since start),\"timestamp\" (UTC, "
+	       "ISO 8601),\"comm\",\"pid\",\"type\","
 	       "\"bytes\",\"offset\",\"latency_ns\",\"file\"}; also \"lost\" and \"summary\" records.\n"
 	       "Exit status: 0 success, 1 cannot trace here (ZFS not loaded, nothing attachable), "
 	       "2 usage error.",

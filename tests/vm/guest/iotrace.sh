@@ -487,6 +487,8 @@ check "zfsslower --csv and --json carry the same operations ($(wc -l </tmp/a) re
     sh -c "[ -s /tmp/a ] && cmp -s /tmp/a /tmp/b"
 check "zfsslower --json ends with a summary record" \
     sh -c "tail -1 '$RUNS/zs_json.out' | grep -q '\"record\":\"summary\"'"
+n=$(grep '"record":"op"' "$RUNS/zs_json.out" | grep -cvE '"time_ns":[0-9]+,"timestamp":"20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}Z",')
+check "zfsslower --json: every op record has time_ns and a UTC timestamp ($n have not)" [ "$n" -eq 0 ]
 # the symlink behaves as iotrace zfsslower
 cut -d'|' -f1-6 "$RUNS/zs_link.out.facts" | sort >/tmp/c
 cut -d'|' -f1-6 "$RUNS/zs_csv.out.facts" | sort >/tmp/a
