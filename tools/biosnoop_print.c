@@ -180,10 +180,22 @@ enum align { LEFT, RIGHT };
 
 /* Every column but the first is preceded by one space; LAT(ms), right-aligned, ends the line
  * without trailing blanks. */
+/* Terminal columns of escaped text: one per character, not per byte (UTF-8 continuation
+ * bytes add none). Wide East Asian characters would need two; that needs the locale. */
+static size_t text_columns(const char *s, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return cols;
+}
+
 static void column(struct outbuf *o, const char *s, size_t n, int width, enum align align,
 		   bool first)
 {
-	int pad = (size_t)width > n ? width - (int)n : 0;
+	size_t shown = text_columns(s, n);
+	int pad = (size_t)width > shown ? width - (int)shown : 0;
 
 	if (!first)
 		out_bytes(o, " ", 1);
@@ -271,10 +283,10 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 
 	/* a wider value widens its column for good, under a fresh header */
 	grew |= grow(&w->time, time.n);
-	grew |= grow(&w->comm, comm.n);
+	grew |= grow(&w->comm, text_columns(comm.s, comm.n));
 	grew |= grow(&w->pid, pid.n);
-	grew |= grow(&w->disk, dsk.n);
-	grew |= p->opts.partition && grow(&w->part, part.n);
+	grew |= grow(&w->disk, text_columns(dsk.s, dsk.n));
+	grew |= p->opts.partition && grow(&w->part, text_columns(part.s, part.n));
 	grew |= grow(&w->type, type.n);
 	grew |= grow(&w->sector, sector.n);
 	grew |= grow(&w->bytes, bytes.n);

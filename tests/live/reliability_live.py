@@ -594,14 +594,14 @@ def hostile_names_stay_on_one_line_and_round_trip(stack):
     out, err = trace(stack, ["-d", disk], ws)
     check(not control_bytes(out), "raw control bytes in the table: %r" % control_bytes(out))
     out.decode("utf-8")  # strict: raises on invalid UTF-8
-    # widths are in bytes: Latin-1 keeps one character per byte, so columns line up
-    rows = parse_table(out.decode("latin-1"))
+    # widths are in characters (a terminal's columns), so the columns line up in the text
+    rows = parse_table(out.decode("utf-8"))
     check(len(rows) == summary_of(err)[0], "%d rows, %d events: a request spans lines" %
           (len(rows), summary_of(err)[0]))
     for w in ws:
         mine = [r for r in rows if int(r["PID"]) == w.pid]
         check(len(mine) == 1, "%r: %d rows" % (w.name, len(mine)))
-        comm = mine[0]["COMM"].encode("latin-1").decode("utf-8")
+        comm = mine[0]["COMM"]
         check(comm == escaped(w.name, "text"), "table COMM %r for %r, want %r" %
               (comm, w.name, escaped(w.name, "text")))
         check(text_bytes(comm) == w.name, "table COMM %r does not decode to %r" % (comm, w.name))

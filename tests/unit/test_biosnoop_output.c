@@ -81,13 +81,14 @@ static void assert_aligned(const char *all, const char *align)
 		bool header = strncmp(line, "TIME", 4) == 0;
 
 		assert_true(len > 0 && line[len - 1] != ' '); /* no trailing blanks */
-		for (size_t i = 0; i < len && n < 16;) {
+		/* positions in terminal columns: UTF-8 continuation bytes take none */
+		for (size_t i = 0, col = 0; i < len && n < 16;) {
 			while (i < len && line[i] == ' ')
-				i++;
-			start[n] = i;
+				i++, col++;
+			start[n] = col;
 			while (i < len && line[i] != ' ')
-				i++;
-			end[n++] = i;
+				col += ((unsigned char)line[i++] & 0xc0) != 0x80;
+			end[n++] = col;
 		}
 		if (n != ncols)
 			fail_msg("line has %zu columns, want %zu: '%s'", n, ncols, line);
@@ -190,6 +191,25 @@ static void comm_is_escaped_everywhere(void **state)
 	assert_non_null(strstr(text(), ",\"a\"\"b\\\\c,d\",5,"));
 	assert_non_null(strstr(text(), ",\\x1b[31mevil,5,"));
 	assert_null(strchr(text(), '\x1b'));
+}
+
+/* A comm in UTF-8 ("é", "ö" are two bytes, "€" three) takes one column per character. */
+static void utf8_comm_lines_up(void **state)
+{
+	struct biosnoop_printer p;
+	struct biosnoop_event a = event(1, "caf\xc3\xa9-r\xc3\xb6\xe2\x82\xac", 5,
+					blockdev_kdev(7, 0), "W", 0, 512, 0, MS);
+	struct biosnoop_event b = event(2, "dd", 6, blockdev_kdev(7, 0), "R", 8, 4096, 0, MS);
+
+	init(&p, FORMAT_TABLE, false, false, false, 5, 0);
+	biosnoop_print_header(&p, &out);
+	biosnoop_print_event(&p, &out, &b, "loop0", NULL);
+	biosnoop_print_event(&p, &out, &a, "loop0", NULL);
+	biosnoop_print_event(&p, &out, &b, "loop0", NULL);
+	assert_non_null(strstr(text(), "caf\xc3\xa9-r\xc3\xb6\xe2\x82\xac"));
+	assert_aligned(text(), "LLRLLRRR");
+	assert_int_equal(p.w.comm, 15); /* 8 characters fit the default width: no re-header */
+	assert_null(strstr(strstr(text(), "TIME") + 1, "TIME"));
 }
 
 static void full_length_comm_is_not_overread(void **state)
@@ -314,6 +334,7 @@ int main(void)
 		cmocka_unit_test(optional_columns_line_up),
 		cmocka_unit_test(longer_names_widen_the_column),
 		cmocka_unit_test(comm_is_escaped_everywhere),
+		cmocka_unit_test(utf8_comm_lines_up),
 		cmocka_unit_test(full_length_comm_is_not_overread),
 		cmocka_unit_test(json_record_has_every_documented_field),
 		cmocka_unit_test(numbers_print_exactly),
