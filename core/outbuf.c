@@ -126,17 +126,22 @@ size_t out_mark(const struct outbuf *o)
 void out_pad(struct outbuf *o, size_t mark, int width)
 {
 	size_t want = (size_t)(width < 0 ? -width : width);
-	size_t have = o->len >= mark ? o->len - mark : want;
-	size_t pad = have < want ? want - have : 0;
+	size_t bytes = o->len >= mark ? o->len - mark : 0;
+	size_t have = o->len >= mark ? 0 : want;
+	size_t pad;
 	char *dst;
 
+	/* width in characters, as a terminal shows them: UTF-8 continuation bytes take none */
+	for (size_t i = 0; i < bytes; i++)
+		have += ((unsigned char)o->data[mark + i] & 0xc0) != 0x80;
+	pad = have < want ? want - have : 0;
 	if (!pad)
 		return;
 	dst = reserve(o, pad);
 	if (!dst)
 		return;
 	if (width > 0 && o->len >= mark && dst == o->data + o->len) {
-		memmove(o->data + mark + pad, o->data + mark, have);
+		memmove(o->data + mark + pad, o->data + mark, bytes);
 		memset(o->data + mark, ' ', pad);
 	} else {
 		memset(dst, ' ', pad);

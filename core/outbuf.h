@@ -38,7 +38,7 @@ void out_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(pr
 void out_u64(struct outbuf *o, uint64_t v);
 /* Fixed-point: v / 10^decimals with exactly `decimals` digits, e.g. (1234567, 6) -> 1.234567 */
 void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals);
-/* Pad with spaces to width (after the text written since mark), left or right aligned. */
+/* Pad with spaces to width characters (the text written since mark), left or right aligned. */
 size_t out_mark(const struct outbuf *o);
 void out_pad(struct outbuf *o, size_t mark, int width);
 
