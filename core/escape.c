@@ -146,3 +146,12 @@ out:
 	dst[at] = '\0';
 	return at;
 }
+
+size_t text_columns(const char *s, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return cols;
+}

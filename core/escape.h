@@ -19,4 +19,8 @@ size_t escape_json(char *dst, size_t dst_size, const char *src, size_t len);
  * bytes escaped as in escape_text so a record is always one line. */
 size_t escape_csv(char *dst, size_t dst_size, const char *src, size_t len);
 
+/* Terminal columns of (escaped) text: one per character, UTF-8 continuation bytes none.
+ * Wide East Asian characters would need two; that needs the locale. */
+size_t text_columns(const char *s, size_t n);
+
 #endif

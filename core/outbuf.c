@@ -127,14 +127,11 @@ void out_pad(struct outbuf *o, size_t mark, int width)
 {
 	size_t want = (size_t)(width < 0 ? -width : width);
 	size_t bytes = o->len >= mark ? o->len - mark : 0;
-	size_t have = o->len >= mark ? 0 : want;
-	size_t pad;
+	/* width in characters, as a terminal shows them */
+	size_t have = o->len >= mark ? text_columns(o->data + mark, bytes) : want;
+	size_t pad = have < want ? want - have : 0;
 	char *dst;
 
-	/* width in characters, as a terminal shows them: UTF-8 continuation bytes take none */
-	for (size_t i = 0; i < bytes; i++)
-		have += ((unsigned char)o->data[mark + i] & 0xc0) != 0x80;
-	pad = have < want ? want - have : 0;
 	if (!pad)
 		return;
 	dst = reserve(o, pad);

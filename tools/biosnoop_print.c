@@ -180,17 +180,6 @@ enum align { LEFT, RIGHT };
 
 /* Every column but the first is preceded by one space; LAT(ms), right-aligned, ends the line
  * without trailing blanks. */
-/* Terminal columns of escaped text: one per character, not per byte (UTF-8 continuation
- * bytes add none). Wide East Asian characters would need two; that needs the locale. */
-static size_t text_columns(const char *s, size_t n)
-{
-	size_t cols = 0;
-
-	for (size_t i = 0; i < n; i++)
-		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return cols;
-}
-
 static void column(struct outbuf *o, const char *s, size_t n, int width, enum align align,
 		   bool first)
 {
