@@ -101,7 +101,6 @@ void out_u64(struct outbuf *o, uint64_t v)
 	out_bytes(o, buf + i, sizeof(buf) - i);
 }
 
-
 void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals)
 {
 	uint64_t scale = 1;

@@ -229,9 +229,15 @@ static int zfsslower_start(struct tracer *t)
 	return 0;
 }
 
+/* CLOCK_REALTIME of a bpf_ktime_get_ns() instant, from the pair the tracer took at start */
+static uint64_t wall_ns(const struct tracer *t, uint64_t mono_ns)
+{
+	return t->start_real_ns + (mono_ns - t->start_mono_ns);
+}
+
 static void print_table(struct tracer *t, const struct zfsslower_event *e)
 {
-	time_t wall = (time_t)((t->start_real_ns + (e->ts_ns - t->start_mono_ns)) / 1000000000ULL);
+	time_t wall = (time_t)(wall_ns(t, e->ts_ns) / 1000000000ULL);
 	char hms[16], opc = (char)e->op;
 	struct tm tm;
 	size_t mark;
@@ -268,7 +274,7 @@ static void print_csv(struct tracer *t, const struct zfsslower_event *e)
  * tools' records and logs from other sources. */
 static void print_json(struct tracer *t, const struct zfsslower_event *e)
 {
-	uint64_t real = t->start_real_ns + (e->ts_ns - t->start_mono_ns);
+	uint64_t real = wall_ns(t, e->ts_ns);
 	time_t sec = (time_t)(real / 1000000000ULL);
 	char utc[32];
 	struct tm tm;
