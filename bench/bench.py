@@ -271,20 +271,26 @@ class Bench:
         return {"block_io_start", "block_io_done"} <= self.hooked_tracepoints(pid)
 
     @staticmethod
-    def hooked_tracepoints(pid):
-        names = set()
-        # tp_btf / raw_tp links (iotrace, floor): the link's fdinfo names the tracepoint
+    def fdinfo_values(pid, key):
+        """The values of `key:` lines in the fdinfo of every descriptor of pid."""
+        values = set()
         try:
             for fd in os.listdir(f"/proc/{pid}/fdinfo"):
                 try:
                     with open(f"/proc/{pid}/fdinfo/{fd}") as f:
                         for line in f:
-                            if line.startswith("tp_name:"):
-                                names.add(line.split()[1])
+                            if line.startswith(key + ":"):
+                                values.add(line.split()[1])
                 except (OSError, IndexError):
                     pass
         except OSError:
             pass
+        return values
+
+    @staticmethod
+    def hooked_tracepoints(pid):
+        # tp_btf / raw_tp links (iotrace, floor): the link's fdinfo names the tracepoint
+        names = Bench.fdinfo_values(pid, "tp_name")
         if names:
             return names
         # classic tracepoints through perf events (bpftrace): bpftool lists them with the pid
@@ -352,19 +358,7 @@ class Bench:
 
     @staticmethod
     def prog_ids(pid):
-        ids = set()
-        try:
-            for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-                try:
-                    with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                        for line in f:
-                            if line.startswith("prog_id:"):
-                                ids.add(int(line.split()[1]))
-                except OSError:
-                    pass
-        except OSError:
-            pass
-        return ids
+        return {int(v) for v in Bench.fdinfo_values(pid, "prog_id")}
 
     @staticmethod
     def all_progs():
