@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -245,6 +246,53 @@ class Writer:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+
+
+class Fio:
+    """fio's jobs as threads of one process whose PID is known before it starts (a shell that
+    waits for "go", then execs fio: same PID), so -p and -c can name it before any I/O. Its
+    own count of I/Os completed is the judge of how many requests were printed."""
+
+    def __init__(self, stack, name, args):
+        check(shutil.which("fio"), "fio is not installed (scripts/deps.sh test installs it)")
+        self.name = name
+        script = 'echo $$; read go; [ "$go" = go ] || exit 0; exec fio "$@"'
+        cmd = ["sh", "-c", script, "sh", "--name=" + name, "--thread", "--output-format=json"]
+        self.p = started(subprocess.Popen(cmd + list(args), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        stack.callback(self._kill)
+        line = self.p.stdout.readline().decode().strip()
+        check(line.isdigit(), "fio wrapper did not start: %r" % line)
+        self.pid = int(line)
+
+    def start(self):
+        self.p.stdin.write(b"go\n")
+        self.p.stdin.flush()
+
+    def result(self, timeout=120):
+        """Wait for fio; its JSON report's first job."""
+        out, err = self.p.communicate(timeout=timeout)
+        check(self.p.returncode == 0, "fio %s failed (%d): %s" %
+              (self.name, self.p.returncode, err.decode(errors="replace").strip()[-500:]))
+        try:
+            report = json.loads(out[out.find(b"{"):])
+        except ValueError as e:
+            raise Fail("fio %s: no JSON report (%s): %r" % (self.name, e, out[:300]))
+        return report["jobs"][0]
+
+    def _kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def set_scheduler(dev, name):
+    """Give loopN this I/O scheduler and check that it took."""
+    path = "/sys/block/%s/queue/scheduler" % os.path.basename(dev)
+    with open(path, "w") as f:
+        f.write(name)
+    now = open(path).read()
+    check("[%s]" % name in now, "%s: scheduler %r did not take (%s)" % (dev, name, now.strip()))
 
 
 class Cgroup:
