@@ -16,10 +16,14 @@
 const volatile __u32 filter_tgid;
 const volatile __u64 min_lat_ns;
 
+/* The most negative errno the kernel returns (MAX_ERRNO in include/linux/err.h). */
+#define MAX_ERRNO 4095
+
 struct inflight {
 	u64 ts_ns;
 	s64 offset;
 	struct file *file;
+	struct kiocb *iocb; /* read again at return: where the transfer really was */
 	u32 op;
 };
 
@@ -37,10 +41,12 @@ struct {
 
 DEFINE_COUNTERS(ZFSSLOWER_COUNTER_MAX)
 
-static __always_inline int entry(u32 op, struct file *file, s64 offset)
+static __always_inline int entry(u32 op, struct file *file, s64 offset, struct kiocb *iocb)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	struct inflight v = { .ts_ns = bpf_ktime_get_ns(), .offset = offset, .file = file, .op = op };
+	struct inflight v = {
+		.ts_ns = bpf_ktime_get_ns(), .offset = offset, .file = file, .iocb = iocb, .op = op
+	};
 
 	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
@@ -55,6 +61,7 @@ static __always_inline int leave(s64 ret)
 	struct inflight *v = bpf_map_lookup_elem(&inflight, &id);
 	struct zfsslower_event *e;
 	struct dentry *dentry;
+	struct kiocb *iocb;
 	struct file *file;
 	u64 now, lat;
 
@@ -73,7 +80,14 @@ static __always_inline int leave(s64 ret)
 	e->lat_ns = lat;
 	e->offset = v->offset;
 	e->op = v->op;
+	e->error = ret < 0 && ret >= -MAX_ERRNO ? (int)-ret : 0;
+	e->reserved = 0;
 	e->bytes = (v->op == ZFS_OP_READ || v->op == ZFS_OP_WRITE) && ret > 0 ? ret : 0;
+	/* zpl_iter_read/write end with ki_pos += bytes moved, and an O_APPEND write's ki_pos
+	 * at entry is not yet the end of the file: the start is ki_pos at return - bytes */
+	iocb = v->iocb;
+	if (e->bytes && iocb)
+		e->offset = BPF_CORE_READ(iocb, ki_pos) - e->bytes;
 	e->pid = id >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* v->file outside BPF_CORE_READ: inside it, the access to our own struct inflight
@@ -111,7 +125,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("fentry/zpl_iter_" #name)                                                              \
 	int BPF_PROG(fentry_iter_##name, struct kiocb *iocb)                                       \
 	{                                                                                          \
-		return entry(op, kiocb_file(iocb), kiocb_pos(iocb));                               \
+		return entry(op, kiocb_file(iocb), kiocb_pos(iocb), iocb);                         \
 	}                                                                                          \
 	SEC("fexit/zpl_iter_" #name)                                                               \
 	int BPF_PROG(fexit_iter_##name, struct kiocb *iocb, struct iov_iter *it, long ret)         \
@@ -121,7 +135,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kprobe/zpl_iter_" #name)                                                              \
 	int BPF_KPROBE(kprobe_iter_##name, struct kiocb *iocb)                                     \
 	{                                                                                          \
-		return entry(op, kiocb_file(iocb), kiocb_pos(iocb));                               \
+		return entry(op, kiocb_file(iocb), kiocb_pos(iocb), iocb);                         \
 	}                                                                                          \
 	SEC("kretprobe/zpl_iter_" #name)                                                           \
 	int BPF_KRETPROBE(kretprobe_iter_##name, long ret)                                         \
@@ -135,7 +149,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_PROG(fentry_aio_##name, struct kiocb *iocb, const struct iovec *iov,               \
 		     unsigned long nr_segs, loff_t pos)                                            \
 	{                                                                                          \
-		return entry(op, kiocb_file(iocb), pos);                                           \
+		return entry(op, kiocb_file(iocb), pos, NULL);                                     \
 	}                                                                                          \
 	SEC("fexit/zpl_aio_" #name)                                                                \
 	int BPF_PROG(fexit_aio_##name, struct kiocb *iocb, const struct iovec *iov,                \
@@ -147,7 +161,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_KPROBE(kprobe_aio_##name, struct kiocb *iocb, const struct iovec *iov,             \
 		       unsigned long nr_segs, loff_t pos)                                          \
 	{                                                                                          \
-		return entry(op, kiocb_file(iocb), pos);                                           \
+		return entry(op, kiocb_file(iocb), pos, NULL);                                     \
 	}                                                                                          \
 	SEC("kretprobe/zpl_aio_" #name)                                                            \
 	int BPF_KRETPROBE(kretprobe_aio_##name, long ret)                                          \
@@ -160,7 +174,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("fentry/zpl_" #name)                                                                   \
 	int BPF_PROG(fentry_##name, struct file *file, char *buf, size_t len, loff_t *ppos)        \
 	{                                                                                          \
-		return entry(op, file, read_pos(ppos));                                            \
+		return entry(op, file, read_pos(ppos), NULL);                                      \
 	}                                                                                          \
 	SEC("fexit/zpl_" #name)                                                                    \
 	int BPF_PROG(fexit_##name, struct file *file, char *buf, size_t len, loff_t *ppos,         \
@@ -171,7 +185,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kprobe/zpl_" #name)                                                                   \
 	int BPF_KPROBE(kprobe_##name, struct file *file, char *buf, size_t len, loff_t *ppos)      \
 	{                                                                                          \
-		return entry(op, file, read_pos(ppos));                                            \
+		return entry(op, file, read_pos(ppos), NULL);                                      \
 	}                                                                                          \
 	SEC("kretprobe/zpl_" #name)                                                                \
 	int BPF_KRETPROBE(kretprobe_##name, long ret)                                              \
@@ -190,7 +204,7 @@ RW_PAIR(write, ZFS_OP_WRITE)
 SEC("fentry/zpl_open")
 int BPF_PROG(fentry_open, struct inode *inode, struct file *file)
 {
-	return entry(ZFS_OP_OPEN, file, 0);
+	return entry(ZFS_OP_OPEN, file, 0, NULL);
 }
 SEC("fexit/zpl_open")
 int BPF_PROG(fexit_open, struct inode *inode, struct file *file, int ret)
@@ -200,7 +214,7 @@ int BPF_PROG(fexit_open, struct inode *inode, struct file *file, int ret)
 SEC("kprobe/zpl_open")
 int BPF_KPROBE(kprobe_open, struct inode *inode, struct file *file)
 {
-	return entry(ZFS_OP_OPEN, file, 0);
+	return entry(ZFS_OP_OPEN, file, 0, NULL);
 }
 SEC("kretprobe/zpl_open")
 int BPF_KRETPROBE(kretprobe_open, int ret)
@@ -212,7 +226,7 @@ int BPF_KRETPROBE(kretprobe_open, int ret)
 SEC("fentry/zpl_fsync")
 int BPF_PROG(fentry_fsync, struct file *file)
 {
-	return entry(ZFS_OP_FSYNC, file, 0);
+	return entry(ZFS_OP_FSYNC, file, 0, NULL);
 }
 SEC("fexit/zpl_fsync")
 int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datasync, int ret)
@@ -222,7 +236,7 @@ int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datas
 SEC("kprobe/zpl_fsync")
 int BPF_KPROBE(kprobe_fsync, struct file *file)
 {
-	return entry(ZFS_OP_FSYNC, file, 0);
+	return entry(ZFS_OP_FSYNC, file, 0, NULL);
 }
 SEC("kretprobe/zpl_fsync")
 int BPF_KRETPROBE(kretprobe_fsync, int ret)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* zfsslower: ZFS reads, writes, opens and fsyncs slower than a threshold. */
 #include "zfsslower.h"
+#include "zfsslower_print.h"
 #include "zfsslower.skel.h"
 #include "log.h"
 #include "losses.h"
@@ -143,6 +144,7 @@ static int zfsslower_validate(struct invocation *inv)
 struct zfsslower_state {
 	struct zfsslower_bpf *skel;
 	struct losses losses;
+	struct zfsslower_print_opts print;
 };
 
 static const struct loss_kind zfsslower_losses[] = {
@@ -212,101 +214,24 @@ static int zfsslower_start(struct tracer *t)
 
 	if (err)
 		return err;
-	switch (t->inv->common.format) {
-	case FORMAT_CSV:
-		out_str(t->out, "ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE\n");
-		break;
-	case FORMAT_JSON:
-		break;
-	default:
-		if (o->min_lat_ns)
-			out_printf(t->out, "Tracing ZFS operations slower than %.3f ms\n",
-				   (double)o->min_lat_ns / 1e6);
-		else
-			out_str(t->out, "Tracing ZFS operations\n");
-		out_str(t->out, "TIME     COMM             PID     T BYTES   OFF_KB   LAT(ms) FILENAME\n");
-	}
+	st->print = (struct zfsslower_print_opts){
+		.format = t->inv->common.format,
+		.min_lat_ns = o->min_lat_ns,
+		.start_mono_ns = t->start_mono_ns,
+		.start_real_ns = t->start_real_ns,
+	};
+	zfsslower_print_header(&st->print, t->out);
 	return 0;
-}
-
-/* CLOCK_REALTIME of a bpf_ktime_get_ns() instant, from the pair the tracer took at start */
-static uint64_t wall_ns(const struct tracer *t, uint64_t mono_ns)
-{
-	return t->start_real_ns + (mono_ns - t->start_mono_ns);
-}
-
-static void print_table(struct tracer *t, const struct zfsslower_event *e)
-{
-	time_t wall = (time_t)(wall_ns(t, e->ts_ns) / 1000000000ULL);
-	char hms[16], opc = (char)e->op;
-	struct tm tm;
-	size_t mark;
-
-	localtime_r(&wall, &tm);
-	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	out_str(t->out, hms);
-	out_str(t->out, " ");
-	mark = out_mark(t->out);
-	out_text(t->out, e->comm, sizeof(e->comm));
-	out_pad(t->out, mark, -16);
-	out_printf(t->out, " %-7u %c %-7lld %-8lld ", e->pid, opc, e->bytes, e->offset / 1024);
-	mark = out_mark(t->out);
-	out_fixed(t->out, e->lat_ns / 10000, 2);
-	out_pad(t->out, mark, 7);
-	out_str(t->out, " ");
-	out_text(t->out, e->name, sizeof(e->name));
-	out_str(t->out, "\n");
-}
-
-static void print_csv(struct tracer *t, const struct zfsslower_event *e)
-{
-	out_u64(t->out, e->ts_ns / 1000);
-	out_str(t->out, ",");
-	out_csv_field(t->out, e->comm, sizeof(e->comm));
-	out_printf(t->out, ",%u,%c,%lld,%lld,", e->pid, (char)e->op, e->bytes, e->offset);
-	out_u64(t->out, e->lat_ns / 1000);
-	out_str(t->out, ",");
-	out_csv_field(t->out, e->name, sizeof(e->name));
-	out_str(t->out, "\n");
-}
-
-/* As biosnoop's: "timestamp" is UTC wall-clock time with microseconds, for joining the two
- * tools' records and logs from other sources. */
-static void print_json(struct tracer *t, const struct zfsslower_event *e)
-{
-	uint64_t real = wall_ns(t, e->ts_ns);
-	time_t sec = (time_t)(real / 1000000000ULL);
-	char utc[32];
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%S", &tm);
-	out_printf(t->out, "{\"record\":\"op\",\"schema\":%d,\"time_ns\":", IOTRACE_JSON_SCHEMA);
-	out_u64(t->out, e->ts_ns - t->start_mono_ns);
-	out_printf(t->out, ",\"timestamp\":\"%s.%06uZ\"", utc,
-		   (unsigned)(real % 1000000000ULL / 1000));
-	out_str(t->out, ",\"comm\":");
-	out_json_string(t->out, e->comm, sizeof(e->comm));
-	out_printf(t->out, ",\"pid\":%u,\"type\":\"%c\",\"bytes\":%lld,\"offset\":%lld,\"latency_ns\":",
-		   e->pid, (char)e->op, e->bytes, e->offset);
-	out_u64(t->out, e->lat_ns);
-	out_str(t->out, ",\"file\":");
-	out_json_string(t->out, e->name, sizeof(e->name));
-	out_str(t->out, "}\n");
 }
 
 static int zfsslower_event(struct tracer *t, const void *data, size_t size)
 {
+	struct zfsslower_state *st = t->state;
 	const struct zfsslower_event *e = data;
 
 	if (size < sizeof(*e))
 		return 0;
-	if (t->inv->common.format == FORMAT_JSON)
-		print_json(t, e);
-	else if (t->inv->common.format == FORMAT_CSV)
-		print_csv(t, e);
-	else
-		print_table(t, e);
+	zfsslower_print_event(&st->print, t->out, e);
 	return 0;
 }
 
@@ -342,12 +267,19 @@ const struct tool tool_zfsslower = {
 	       "(default 10; 0 traces every operation). Works with OpenZFS 0.6 to 2.3+: the read "
 	       "and write functions are found by name at run time.\v"
 	       "Columns: TIME (wall clock), COMM, PID, T (R read, W write, O open, S fsync), BYTES "
-	       "(returned by read/write), OFF_KB (file offset), LAT(ms), FILENAME.\n"
-	       "--csv/-j: ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE (as BCC), "
-	       "ENDTIME_us on the monotonic clock.\n"
-	       "--json: {\"record\":\"op\",\"schema\":1,\"time_ns\" (since start),\"timestamp\" (UTC, "
-	       "ISO 8601),\"comm\",\"pid\",\"type\","
-	       "\"bytes\",\"offset\",\"latency_ns\",\"file\"}; also \"lost\" and \"summary\" records.\n"
+	       "(bytes read or written), OFF_KB (file offset of the data: where an O_APPEND write "
+	       "landed), LAT(ms), ERR (the errno name of a failed operation, such as EIO; - when "
+	       "it succeeded: a 0-byte read without error is end of file), FILENAME.\n"
+	       "--csv/-j: ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE (as BCC), then "
+	       "ERROR (errno name, empty when none); ENDTIME_us on the monotonic clock.\n"
+	       "--json: {\"record\":\"op\",\"schema\":1,\"time_ns\" (since start; negative for an "
+	       "operation that ended before it),\"timestamp\" (UTC, ISO 8601),\"comm\",\"pid\","
+	       "\"type\",\"bytes\",\"offset\",\"error\" (null or \"EIO\"...),\"latency_ns\","
+	       "\"file\"}; also \"lost\" and \"summary\" records, with a count per cause of loss "
+	       "(probe_missed: operations the kernel's probes dropped before zfsslower saw them).\n"
+	       "Return probes (kretprobes, where the zfs module has no BTF) are sized for 4096 "
+	       "threads inside one function at once (the kernel's maximum); fexit, chosen where "
+	       "the module has BTF, has no such limit.\n"
 	       "Exit status: 0 success, 1 cannot trace here (ZFS not loaded, nothing attachable), "
 	       "2 usage error.",
 	.options = zfsslower_options,
