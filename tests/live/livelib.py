@@ -33,6 +33,7 @@ IOTRACE = os.environ.get("IOTRACE", "")
 PIDFILE = os.environ.get("IOTRACE_LIVE_PIDFILE")  # run.sh ends what a crashed run left behind
 WORK_PARENT = os.environ.get("IOTRACE_LIVE_DIR", "/var/tmp")
 CGROUP2_ROOT = os.environ.get("IOTRACE_CGROUP2", "/sys/fs/cgroup/unified")
+BLKIO_V1 = os.environ.get("IOTRACE_BLKIO", "/sys/fs/cgroup/blkio")  # SlowDisk's throttle
 ATTACH_TIMEOUT = 90  # BPF load under ASan on a busy 2-core machine
 STOP_TIMEOUT = 60
 LOOP_CTL_ADD = 0x4C80
@@ -182,7 +183,7 @@ def partitioned_loop(stack, scratch):
 
 
 WRITER = r"""
-import ctypes, json, mmap, os, sys
+import ctypes, json, mmap, os, sys, time
 name = bytes.fromhex(sys.argv[1])
 libc = ctypes.CDLL(None, use_errno=True)
 if libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0) != 0:  # PR_SET_NAME
@@ -195,17 +196,21 @@ for dev, *_ in ops:
 print(os.getpid(), flush=True)
 if sys.stdin.readline().strip() != "go":
     sys.exit(0)
+times = []  # each call's own duration (CLOCK_MONOTONIC, the clock BPF's timestamps use)
 for dev, op, off, size, *repeat in ops:  # [dev, op, offset, size(, count)]
     buf = mmap.mmap(-1, size)  # page-aligned, as O_DIRECT wants
     buf.write(bytes([0xa5]) * size)
     for i in range(repeat[0] if repeat else 1):
+        t0 = time.monotonic_ns()
         if op == "W":
             n = os.pwritev(fds[dev], [buf], off + i * size)
         else:
             n = os.preadv(fds[dev], [buf], off + i * size)
+        if not repeat:
+            times.append(time.monotonic_ns() - t0)
         if n != size:
             sys.exit("short %s at %d: %d" % (op, off + i * size, n))
-print("done", flush=True)
+print("done", json.dumps(times), flush=True)
 """
 
 
@@ -241,6 +246,8 @@ class Writer:
         out, err = self.p.communicate(timeout=timeout)
         check(self.p.returncode == 0 and b"done" in out,
               "writer %s failed: %s" % (self.name, err.decode(errors="replace").strip()))
+        # nanoseconds each single (unrepeated) operation took, as the writer timed it
+        self.times = json.loads(out[out.find(b"done") + 4:])
 
     def _kill(self):
         if self.p.poll() is None:
@@ -309,6 +316,59 @@ class Cgroup:
         for _ in range(50):
             try:
                 os.rmdir(self.path)
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+class SlowDisk:
+    """A loop device whose reads take a known time: .dev (loopU) has another loop device
+    (loopL) as its backing file, and blk-throttle holds loopL to `iops` reads a second for one
+    cgroup. The loop worker submits loopL's I/O charged to the cgroup of the task that queued
+    the request on loopU (so it is on 6.18), hence a reader put in with add(pid) waits about
+    1/iops s for each read, all of it between loopU's issue and completion. Readers outside
+    the cgroup are not slowed. The throttle is cgroup v1's blkio.throttle where the blkio
+    controller is mounted there (IOTRACE_BLKIO, default /sys/fs/cgroup/blkio), else cgroup
+    v2's io.max (the io controller must be enabled in IOTRACE_CGROUP2's subtree_control)."""
+
+    def __init__(self, stack, scratch, iops, size=64 << 20):
+        self.lower = loop_device(stack, scratch.file("slow-lower.img", size))
+        self.dev = loop_device(stack, self.lower)
+        rdev = os.stat(self.lower).st_rdev
+        target = "%d:%d" % (os.major(rdev), os.minor(rdev))
+        if os.path.exists(os.path.join(BLKIO_V1, "blkio.throttle.read_iops_device")):
+            parent, limit = BLKIO_V1, "blkio.throttle.read_iops_device"
+            on, off = "%s %d" % (target, iops), "%s 0" % target
+        else:
+            control = os.path.join(CGROUP2_ROOT, "cgroup.subtree_control")
+            check(os.path.exists(control) and "io" in open(control).read().split(),
+                  "no blk-throttle to make a slow device: no cgroup v1 blkio at %s and the io "
+                  "controller is not enabled in %s" % (BLKIO_V1, control))
+            parent, limit = CGROUP2_ROOT, "io.max"
+            on, off = "%s riops=%d" % (target, iops), "%s riops=max" % target
+        self.cgroup = tempfile.mkdtemp(prefix="iotrace-live-", dir=parent)
+        stack.callback(self._remove)
+        self.limit = os.path.join(self.cgroup, limit)
+        with open(self.limit, "w") as f:
+            f.write(on)
+        stack.callback(self._unlimit, off)  # runs first: what is held back drains at once
+        check(target in open(self.limit).read(), "%s: the limit did not take" % self.limit)
+
+    def add(self, pid):
+        with open(os.path.join(self.cgroup, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def _unlimit(self, off):
+        try:
+            with open(self.limit, "w") as f:
+                f.write(off)
+        except OSError:
+            pass
+
+    def _remove(self):
+        for _ in range(100):
+            try:
+                os.rmdir(self.cgroup)
                 return
             except OSError:
                 time.sleep(0.1)

@@ -10,6 +10,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export IOTRACE_LIVE_DIR=${IOTRACE_LIVE_DIR:-/var/tmp}
 export IOTRACE_CGROUP2=${IOTRACE_CGROUP2:-/sys/fs/cgroup/unified}
+export IOTRACE_BLKIO=${IOTRACE_BLKIO:-/sys/fs/cgroup/blkio}
 export PYTHONDONTWRITEBYTECODE=1 # the test modules import each other: no __pycache__ here
 
 if [ -z "${IOTRACE:-}" ] || [ ! -x "${IOTRACE:-}" ]; then
@@ -27,9 +28,10 @@ pidfile=$(mktemp /tmp/iotrace-live-pids.XXXXXX)
 export IOTRACE_LIVE_PIDFILE=$pidfile
 
 # The tests clean up after themselves; this catches what a killed run left behind: its
-# processes, loop devices over its files, its scratch directories and cgroups.
+# processes, loop devices over its files (and loop devices over those), its scratch
+# directories and cgroups.
 sweep() {
-  local pid dir f dev
+  local pid dir f dev up
   while read -r pid; do
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   done <"$pidfile"
@@ -38,11 +40,14 @@ sweep() {
     [ -d "$dir" ] || continue
     for f in "$dir"/*; do
       [ -f "$f" ] || continue
-      for dev in $(losetup -j "$f" -O NAME -n 2>/dev/null); do losetup -d "$dev"; done
+      for dev in $(losetup -j "$f" -O NAME -n 2>/dev/null); do
+        for up in $(losetup -j "$dev" -O NAME -n 2>/dev/null); do losetup -d "$up"; done
+        losetup -d "$dev"
+      done
     done
     rm -rf "$dir"
   done
-  for dir in "$IOTRACE_CGROUP2"/iotrace-live-*; do
+  for dir in "$IOTRACE_CGROUP2"/iotrace-live-* "$IOTRACE_BLKIO"/iotrace-live-*; do
     [ -d "$dir" ] && rmdir "$dir" 2>/dev/null
   done
 }
