@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Fresh Debian 12, as root: install dependencies, build, and run the whole test suite:
-#   unit  cmocka tests under ctest (ASan+UBSan build, no root needed)
+#   unit  cmocka test cases under ctest (ASan+UBSan build, no root needed)
 #   fuzz  libFuzzer harnesses of every kernel/user text parser (clang, 20 s per target)
 #   live  real BPF programs on this kernel, real I/O on loop devices (root)
 #   vm    Debian kernels 5.10 / 6.1 / 6.12 booted under qemu, iotrace inside (root)
-# Every tier runs; a tier that cannot run fails. Ends with one "N passed, N failed" line.
+# Every tier runs; a tier that cannot run fails. Ends with one "N passed, N failed, N skipped"
+# line: cmocka cases, fuzz targets, live test functions and VM guest assertions added up.
 # TIERS="unit live" limits the run (for development; CI runs all).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tiers=${TIERS:-unit fuzz live vm}
 out=${TEST_OUT:-$root/build-test-results}
 mkdir -p "$out"
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 note() { printf '\n==== %s\n' "$*"; }
 
-# Each tier prints "N passed, N failed" as its last such line; add them up.
+# Each tier prints "N passed, N failed" (optionally ", N skipped") as its last such line; add
+# them up. What a tier counts (its unit) is printed beside its total.
 count_tier() {
-  local name=$1 log=$2 status=$3 line p f
+  local name=$1 log=$2 status=$3 unit=$4 line p f s
   line=$(grep -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
   if [ -z "$line" ]; then
     echo "$name: FAILED (exit $status, no result line; see $log)"
@@ -26,31 +28,67 @@ count_tier() {
   fi
   p=$(sed -E 's/^([a-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
   f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  s=0
+  if grep -qE ', [0-9]+ skipped' <<<"$line"; then
+    s=$(sed -E 's/.*, ([0-9]+) skipped.*/\1/' <<<"$line")
+  fi
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1
   fi
-  passed=$((passed + p)) failed=$((failed + f))
-  echo "$name: $p passed, $f failed"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  echo "$name: $p passed, $f failed, $s skipped ($unit)"
 }
 
 run_tier() {
-  local name=$1; shift
+  local name=$1 unit=$2; shift 2
   local log=$out/$name.log status
   note "tier $name"
   "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
-  count_tier "$name" "$log" "$status"
+  count_tier "$name" "$log" "$status" "$unit"
 }
 
+# cmocka cases, not executables: every executable's "[==========] Running N test(s)." lines
+# (one per group) against its "[  PASSED  ]", "[  SKIPPED ]" and "[  FAILED  ]" totals. Cases
+# that were announced but never reported (a crash mid-group) are failures, and so is an
+# executable that exits non-zero with nothing failed (a sanitizer report at exit). A test
+# without cmocka output (test_install) is one case, judged by its exit. ctest -V prefixes
+# each line of test K's output with "K: ", so parallel runs still sort out.
 unit_tier() {
   local build=$root/build-asan
   BUILD_DIR=$build "$root/scripts/build.sh" -DIOTRACE_SANITIZE=ON >/dev/null || return 1
-  (cd "$build" && ctest --output-on-failure -j"$(nproc)" 2>&1) | tee "$out/ctest.log"
-  local status=${PIPESTATUS[0]}
-  local total fails
-  total=$(grep -Eo 'out of [0-9]+' "$out/ctest.log" | tail -n1 | grep -Eo '[0-9]+')
-  fails=$(grep -Eo '[0-9]+ tests failed' "$out/ctest.log" | tail -n1 | grep -Eo '[0-9]+')
-  echo "unit: $((${total:-0} - ${fails:-0})) passed, ${fails:-1} failed"
+  (cd "$build" && ctest -V -j"$(nproc)" >"$out/ctest.log" 2>&1)
+  local status=$?
+  grep -E '^ *[0-9]+/[0-9]+ Test +#|tests passed|tests failed out of' "$out/ctest.log"
+  awk '
+    /^ +Start +[0-9]+: / { k = $2; sub(":", "", k); name[k] = $3; order[++n] = k; next }
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / {
+      k = $3; sub("#", "", k); sub(":", "", k)
+      ok[k] = ($0 ~ / Passed +[0-9.]+ sec$/); seen[k] = 1; next
+    }
+    match($0, /^[0-9]+: /) {
+      k = substr($0, 1, RLENGTH - 2); line = substr($0, RLENGTH + 1)
+      out[k] = out[k] $0 "\n"
+      if (line ~ /^\[==========\] Running [0-9]+ test\(s\)\./) { split(line, w, " "); planned[k] += w[3]; cm[k] = 1 }
+      else if (line ~ /^\[  PASSED  \] [0-9]+ test\(s\)\./) { split(line, w, " "); p[k] += w[4] }
+      else if (line ~ /^\[  SKIPPED \] [0-9]+ test\(s\), listed below:/) { split(line, w, " "); s[k] += w[4] }
+      else if (line ~ /^\[  FAILED  \] [0-9]+ test\(s\), listed below:/) { split(line, w, " "); f[k] += w[4] }
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        k = order[i]
+        if (cm[k]) {
+          if (p[k] + s[k] + f[k] < planned[k]) f[k] = planned[k] - p[k] - s[k]
+          if (!ok[k] && f[k] == 0) f[k] = 1
+        } else if (ok[k]) { p[k] = 1 } else { f[k] = 1 }
+        printf "unit: %-22s %3d passed, %d failed, %d skipped%s\n", name[k], p[k], f[k], s[k],
+               cm[k] ? "" : " (not cmocka: one case)"
+        if (f[k]) printf "%s", out[k]
+        P += p[k]; F += f[k]; S += s[k]
+      }
+      if (n == 0) F = 1
+      printf "unit: %d passed, %d failed, %d skipped\n", P, F, S
+    }' "$out/ctest.log"
   return "$status"
 }
 
@@ -96,14 +134,14 @@ note "dependencies"
 
 for tier in $tiers; do
   case $tier in
-    unit) run_tier unit unit_tier ;;
-    fuzz) run_tier fuzz fuzz_tier ;;
-    live) run_tier live live_tier ;;
-    vm) run_tier vm vm_tier ;;
+    unit) run_tier unit "cmocka test cases" unit_tier ;;
+    fuzz) run_tier fuzz "fuzz targets" fuzz_tier ;;
+    live) run_tier live "live test functions" live_tier ;;
+    vm) run_tier vm "guest assertions" vm_tier ;;
     *) echo "unknown tier $tier"; failed=$((failed + 1)) ;;
   esac
 done
 
 note "summary (logs in $out)"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
