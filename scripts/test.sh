@@ -105,7 +105,8 @@ live_tier() {
 # Debian 5.10 / 6.1 / 6.12 under qemu: tests/vm/guest/iotrace.sh in each (biosnoop with every
 # backend on a loop device; zfsslower on a real pool where ZFS is pinned: 6.1 and 6.12),
 # one line per kernel, then the assertions' total. Then docs/COMPATIBILITY.md from what the
-# guests saw, into $out/vm/COMPATIBILITY.md (copy it over docs/ when it changed).
+# guests saw, into $out/vm/COMPATIBILITY.md: the tier fails if it differs from
+# docs/COMPATIBILITY.md (copy it over docs/ when the change is intended) or cannot be made.
 vm_tier() {
   local bin iotest vmout=$out/vm status=0 t0=$SECONDS
   bin=$(BUILD_DIR=$root/build-static "$root/scripts/build.sh" -DIOTRACE_STATIC=ON -DIOTRACE_TESTS=OFF) || return 1
@@ -115,17 +116,36 @@ vm_tier() {
   [ -x "$iotest" ] || { echo "vm: $iotest was not built"; return 1; }
   "$root/tests/vm/run-matrix.sh" --iotrace "$bin" --out "$vmout" --zfs \
     --guest-script "$root/tests/vm/guest/iotrace.sh" \
-    --extra "$iotest:/bin/iotest" --extra "$root/tests/vm/expected:/etc/iotrace/expected" ||
-    status=$?
-  if "$root/tests/vm/gen-compat.sh" "$vmout" "$vmout/COMPATIBILITY.md"; then
-    if cmp -s "$vmout/COMPATIBILITY.md" "$root/docs/COMPATIBILITY.md"; then
-      echo "vm: docs/COMPATIBILITY.md matches this run"
-    else
-      echo "vm: docs/COMPATIBILITY.md differs from this run: see $vmout/COMPATIBILITY.md" \
-        "(cp it to docs/ if the change is intended)"
-    fi
+    --extra "$iotest:/bin/iotest" --extra "$root/tests/vm/expected:/etc/iotrace/expected" |
+    tee "$out/vm-matrix.log"
+  status=${PIPESTATUS[0]}
+  # The documented matrix must be what the guests saw: a stale docs/COMPATIBILITY.md, or a
+  # generator that cannot produce it, fails the tier (one more failed assertion).
+  local compat=ok gen=0
+  rm -f "$vmout/COMPATIBILITY.md"
+  "$root/tests/vm/gen-compat.sh" "$vmout" "$vmout/COMPATIBILITY.md" || gen=$?
+  if [ "$gen" -ne 0 ] || [ ! -s "$vmout/COMPATIBILITY.md" ]; then
+    echo "FAIL vm: tests/vm/gen-compat.sh failed (exit $gen): docs/COMPATIBILITY.md unchecked"
+    compat=failed
+  elif cmp -s "$vmout/COMPATIBILITY.md" "$root/docs/COMPATIBILITY.md"; then
+    echo "vm: docs/COMPATIBILITY.md matches this run"
+  else
+    echo "FAIL vm: docs/COMPATIBILITY.md differs from what this run saw:"
+    diff -u "$root/docs/COMPATIBILITY.md" "$vmout/COMPATIBILITY.md" | head -n 60
+    echo "vm: if the change is intended, refresh it and commit:" \
+      "cp $vmout/COMPATIBILITY.md $root/docs/COMPATIBILITY.md"
+    compat=failed
   fi
   echo "vm: tier took $((SECONDS - t0)) s"
+  if [ "$compat" != ok ]; then
+    # run-matrix.sh's last line counts the guests' assertions; this one adds the document's
+    local line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/vm-matrix.log" | tail -n1)
+    p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"${line:-0 passed, 0 failed}")
+    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${line:-0 passed, 0 failed}")
+    echo "$p passed, $((f + 1)) failed"
+    [ "$status" -ne 0 ] || status=1
+  fi
   return "$status"
 }
 
