@@ -18,11 +18,11 @@ import time
 
 import livelib
 from livelib import (CSV_FIELDS, IOTRACE, JSON_IO_FIELDS, JSON_LOST_FIELDS,
-                     JSON_SUMMARY_FIELDS, Biosnoop, Cgroup, Fail, Fio, Scratch, SlowDisk, Writer,
-                     check, check_no_sanitizer, create_loop_later, expect_ops, io_records, iotrace,
-                     loop_device, our_bpf_objects, parse_json_lines, parse_table,
-                     partitioned_loop, process_map_ids, run, set_scheduler, standard_ops,
-                     test, trace)
+                     JSON_SUMMARY_FIELDS, Biosnoop, Cgroup, Fail, Fio, Scratch, Skip, SlowDisk,
+                     Writer, check, check_no_sanitizer, create_loop_later, expect_ops,
+                     io_records, iotrace, loop_device, our_bpf_objects, parse_json_lines,
+                     parse_table, partitioned_loop, process_map_ids, run, set_scheduler,
+                     standard_ops, test, trace)
 
 
 @test
@@ -324,18 +324,33 @@ def probes_report_explains_choices(stack):
     check(status == 0, "probes --json exited %d" % status)
     report = json.loads(out)
     check(report["can_run"] is True, "can_run %r" % report["can_run"])
+    unchosen = 0
     for probe in report["probes"]:
+        # every probe's candidates are checked, the unchosen probes' too: each one has a
+        # verdict, and "unavailable" always says why
         if probe["chosen"] < 0:
-            continue
-        chosen = probe["candidates"][probe["chosen"]]
-        check(chosen["kind"] == "tp_btf", "%s chose %s" % (probe["name"], chosen["kind"]))
+            unchosen += 1
+            check(probe["optional"], "required probe %s has no candidate chosen" % probe["name"])
+            check(all(c["verdict"] != "chosen" for c in probe["candidates"]),
+                  "%s: a candidate chosen but the probe is not: %r" % (probe["name"], probe))
+        else:
+            chosen = probe["candidates"][probe["chosen"]]
+            check(chosen["kind"] == "tp_btf", "%s chose %s" % (probe["name"], chosen["kind"]))
+            check(chosen["verdict"] == "chosen", "%s: chosen candidate %r" % (probe["name"], chosen))
         for c in probe["candidates"]:
+            check(c["verdict"] in ("chosen", "not reached", "variant not used", "unavailable",
+                                   "load failed", "attach failed"),
+                  "%s: unexpected verdict %r" % (probe["name"], c))
+            check(c["verdict"] not in ("unavailable", "load failed", "attach failed") or
+                  c["reason"], "%s: %s without a reason: %r" % (probe["name"], c["verdict"], c))
             if c["kind"] == "kprobe":
                 check(c["verdict"] == "unavailable" and "kprobes" in (c["reason"] or "").lower(),
                       "kprobe candidate %r" % c)
             if c["kind"] == "fentry":
                 check(c["verdict"] == "unavailable" and "EPERM" in (c["reason"] or ""),
                       "fentry candidate %r" % c)
+    # io_insert and io_plug stand in for creation where it cannot be seen; here it can
+    check(unchosen >= 1, "no unchosen probe in the report: the check above did not run")
 
 
 def forced_backend_fails_cleanly(kind, reason):
@@ -633,6 +648,17 @@ def events_stream_while_running(stack):
 
 
 @test
+def cgroup_v1_directory_is_refused(stack):
+    """-c with a cgroup v1 directory: a usage error naming it, not a filter matching nothing."""
+    v1 = [m.split()[1] for m in open("/proc/self/mounts") if m.split()[2] == "cgroup"]
+    if not v1:
+        raise Skip("no cgroup v1 hierarchy mounted here")
+    status, out, err = iotrace(["biosnoop", "-c", v1[0]])
+    check(status == 2 and "is not a cgroup v2 directory" in err and err.count("\n") == 1 and
+          out == "", "biosnoop -c %s: status %d, stderr %r" % (v1[0], status, err))
+
+
+@test
 def usage_errors_exit_2_with_one_line(stack):
     dead_pid = 4194000
     while os.path.exists("/proc/%d" % dead_pid):
@@ -648,9 +674,6 @@ def usage_errors_exit_2_with_one_line(stack):
         (["1", "2"], "unexpected argument '2'"),
         (["abc"], "invalid DURATION 'abc'"),
     ]
-    v1 = [m.split()[1] for m in open("/proc/self/mounts") if m.split()[2] == "cgroup"]
-    if v1:
-        cases.append((["-c", v1[0]], "is not a cgroup v2 directory"))
     for args, expect in cases:
         status, out, err = iotrace(["biosnoop"] + args)
         check(status == 2 and expect in err and err.count("\n") == 1 and out == "",

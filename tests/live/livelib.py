@@ -7,9 +7,10 @@ tests/live/run.sh runs them all through this file:
 
     python3 livelib.py --modules biosnoop_live,reliability_live [TEST...]
 
-and gets one PASS/FAIL line per test and one final "live: N passed, N failed" line. A test
-module run on its own (python3 biosnoop_live.py [TEST...]) runs only its tests. A test that
-cannot run fails. Everything a test creates (loop devices, backing files, cgroups, processes,
+and gets one PASS/FAIL line per test and one final "live: N passed, N failed, N skipped" line.
+A test module run on its own (python3 biosnoop_live.py [TEST...]) runs only its tests. A test
+that cannot run fails; one about something this machine does not have (raise Skip) says
+SKIPPED with the reason and is counted as skipped, never passed. Everything a test creates (loop devices, backing files, cgroups, processes,
 mount namespaces) is removed when it ends, however it ends: each piece registers its own
 cleanup on the test's ExitStack.
 """
@@ -55,6 +56,11 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSaniti
 
 class Fail(Exception):
     pass
+
+
+class Skip(Exception):
+    """The machine lacks what the test is about (not a setup step that failed: that is a
+    Fail). Reported as "SKIPPED name: reason" and counted apart, never as a pass."""
 
 
 def started(p):
@@ -610,7 +616,7 @@ interrupted = []
 
 def main(names):
     only = set(names)
-    passed = failed = 0
+    passed = failed = skipped = 0
     if os.geteuid() != 0:
         problem = "needs root"
     elif not (IOTRACE and os.access(IOTRACE, os.X_OK)):
@@ -633,6 +639,9 @@ def main(names):
                 fn(stack)
             print("PASS %s" % fn.__name__, flush=True)
             passed += 1
+        except Skip as e:
+            print("SKIPPED %s: %s" % (fn.__name__, e), flush=True)
+            skipped += 1
         except Fail as e:
             print("FAIL %s: %s" % (fn.__name__, e), flush=True)
             failed += 1
@@ -646,7 +655,7 @@ def main(names):
                                                os.path.basename(tb.filename), tb.lineno),
                   flush=True)
             failed += 1
-    print("live: %d passed, %d failed" % (passed, failed), flush=True)
+    print("live: %d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)
     return 1 if failed else 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Live tests: real BPF programs on this kernel, real I/O on loop devices. Needs root and
-# IOTRACE=/path/to/iotrace. Prints one PASS/FAIL line per test and ends with
-# "live: N passed, N failed"; exits non-zero if anything failed or could not run.
+# IOTRACE=/path/to/iotrace. Prints one PASS/FAIL (or SKIPPED, with its reason) line per test
+# and ends with "live: N passed, N failed, N skipped"; exits non-zero if anything failed or
+# could not run.
 # Arguments (optional) name the tests to run, e.g. tests/live/run.sh pid_filter. The tests are
 # in biosnoop_live.py (the tool's output and filters) and reliability_live.py (signals, pipes,
 # kill -9, missing BTF/tracefs/capabilities, hostile names); livelib.py holds what they share.
