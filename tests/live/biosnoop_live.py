@@ -450,6 +450,83 @@ def latency_matches_an_independent_clock(stack):
 
 
 @test
+def empty_flush_completes_without_issue(stack):
+    """fsync on a loop device (it has a volatile write cache) sends an empty preflush: the
+    request is created, the flush machinery issues a flush request of its own in its place,
+    and the kernel completes the original without ever issuing it. Each one is counted as
+    "completed without a seen issue" (not lost: it did no I/O of its own), exactly one per
+    fsync, in the summary record and line alike."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    name = os.path.basename(dev)
+    cache = open("/sys/block/%s/queue/write_cache" % name).read().strip()
+    check(cache == "write back", "%s has no volatile write cache (%r): fsync sends no flush "
+          "request" % (dev, cache))
+    fsyncs = 3
+    w = Writer(stack, "iot-fsync", [[dev, "W", 0, 4096]] + [[dev, "F", 0, 0]] * fsyncs)
+    out, err = trace(stack, ["-d", name, "--json"], [w])
+    records = parse_json_lines(out.decode())
+    summary = records[-1]
+    check(summary.get("record") == "summary", "no summary record")
+    check(summary["issue_unseen"] == fsyncs and summary["lost"] == 0,
+          "%d fsyncs: summary %r" % (fsyncs, summary))
+    check(re.search(r"0 lost \(.*, %d completed without a seen issue," % fsyncs, err),
+          "summary line %r" % err[-300:])
+    ios = io_records(records)
+    writes = [r for r in ios if r["pid"] == w.pid and r["rwbs"].lstrip("F").startswith("W")]
+    check(len(writes) == 1 and writes[0]["sector"] == 0, "the write: %r" % ios)
+
+
+@test
+def requests_in_flight_at_start(stack):
+    """Slow reads (~100 ms each) run back to back while biosnoop starts, so one is in flight
+    when it attaches: nothing is printed for it with a latency measured from a start it did
+    not see, nothing is counted as lost, and every read that began after the attach is
+    printed with the latency the reader measured."""
+    s = Scratch(stack)
+    slow = SlowDisk(stack, s, SLOW_IOPS)
+    name = os.path.basename(slow.dev)
+    ops = [[slow.dev, "R", i << 20, 4096] for i in range(50)]  # 5 s: room for a slow attach
+    w = Writer(stack, "iot-inflight", ops)
+    slow.add(w.pid)
+    w.start()
+    time.sleep(0.3)
+    b = Biosnoop(stack, ["-d", name, "--json"])
+    b.wait_attached()
+    attached = time.monotonic_ns()
+    w.go()
+    time.sleep(0.5)
+    out, err = b.stop()
+    records = parse_json_lines(out.decode())
+    summary = records[-1]
+    check(summary.get("record") == "summary" and summary["lost"] == 0,
+          "summary %r" % summary)
+    shown = {r["sector"]: r for r in io_records(records) if r["pid"] == w.pid}
+    before = [op[2] // 512 for op, t0, t in zip(ops, w.starts, w.times) if t0 + t < attached]
+    after = [op[2] // 512 for op, t0 in zip(ops, w.starts) if t0 > attached]
+    check(before and len(after) >= 5, "biosnoop attached too late or too early to judge: %d "
+          "reads done before, %d begun after" % (len(before), len(after)))
+    problems = []
+    for op, t0, t in zip(ops, w.starts, w.times):
+        sector = op[2] // 512
+        r = shown.get(sector)
+        if sector in before and r:
+            problems.append("read at sector %d ended before tracing, printed: %r" % (sector, r))
+        elif sector in after and not r:
+            problems.append("read at sector %d began after tracing, not printed" % sector)
+        elif r and t >= 50 * 10**6 and sector in after and not within_clock(r["latency_ns"], t):
+            problems.append("sector %d: LAT %.3f ms, the read took %.3f ms" %
+                            (sector, r["latency_ns"] / 1e6, t / 1e6))
+        elif r and r["latency_ns"] > t + 10**6:
+            problems.append("sector %d (in flight at start): LAT %.3f ms, the read took only "
+                            "%.3f ms" % (sector, r["latency_ns"] / 1e6, t / 1e6))
+    straddling = len(ops) - len(before) - len(after)
+    print("  %d reads ended before the attach, %d straddled it, %d began after; %d printed" %
+          (len(before), straddling, len(after), len(shown)), flush=True)
+    check(not problems, "; ".join(problems))
+
+
+@test
 def min_ms_hides_fast_io(stack):
     """--min-ms 50 hides fast I/O on one disk and shows, beside it, the reads of a slow disk
     that took longer (the positive control: a tracer that saw nothing would pass otherwise)."""

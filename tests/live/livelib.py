@@ -202,27 +202,31 @@ for dev, *_ in ops:
 print(os.getpid(), flush=True)
 if sys.stdin.readline().strip() != "go":
     sys.exit(0)
-times = []  # each call's own duration (CLOCK_MONOTONIC, the clock BPF's timestamps use)
-for dev, op, off, size, *repeat in ops:  # [dev, op, offset, size(, count)]
-    buf = mmap.mmap(-1, size)  # page-aligned, as O_DIRECT wants
+starts, times = [], []  # each call's start and duration (CLOCK_MONOTONIC, as BPF's)
+for dev, op, off, size, *repeat in ops:  # [dev, op, offset, size(, count)]; F: fsync
+    buf = mmap.mmap(-1, max(size, 4096))  # page-aligned, as O_DIRECT wants
     buf.write(bytes([0xa5]) * size)
     for i in range(repeat[0] if repeat else 1):
         t0 = time.monotonic_ns()
-        if op == "W":
+        if op == "F":
+            os.fsync(fds[dev])
+            n = size
+        elif op == "W":
             n = os.pwritev(fds[dev], [buf], off + i * size)
         else:
             n = os.preadv(fds[dev], [buf], off + i * size)
         if not repeat:
+            starts.append(t0)
             times.append(time.monotonic_ns() - t0)
         if n != size:
             sys.exit("short %s at %d: %d" % (op, off + i * size, n))
-print("done", json.dumps(times), flush=True)
+print("done", json.dumps({"starts": starts, "times": times}), flush=True)
 """
 
 
 class Writer:
-    """A process named `name` (prctl) that does direct I/O [(dev, 'W'|'R', offset, size)] when
-    told to go. It exists (for -p) before biosnoop starts. `name` is text, or bytes to give
+    """A process named `name` (prctl) that does direct I/O [(dev, 'W'|'R', offset, size)] (or
+    fsync: [dev, 'F', 0, 0]) when told to go. It exists (for -p) before biosnoop starts. `name` is text, or bytes to give
     the kernel exactly those (invalid UTF-8, control bytes)."""
 
     def __init__(self, stack, name, ops):
@@ -252,8 +256,10 @@ class Writer:
         out, err = self.p.communicate(timeout=timeout)
         check(self.p.returncode == 0 and b"done" in out,
               "writer %s failed: %s" % (self.name, err.decode(errors="replace").strip()))
-        # nanoseconds each single (unrepeated) operation took, as the writer timed it
-        self.times = json.loads(out[out.find(b"done") + 4:])
+        # when each single (unrepeated) operation started (time.monotonic_ns()) and how many
+        # nanoseconds it took, as the writer timed it
+        timing = json.loads(out[out.find(b"done") + 4:])
+        self.starts, self.times = timing["starts"], timing["times"]
 
     def _kill(self):
         if self.p.poll() is None:
