@@ -272,12 +272,20 @@ class Fio:
     waits for "go", then execs fio: same PID), so -p and -c can name it before any I/O. Its
     own count of I/Os completed is the judge of how many requests were printed."""
 
-    def __init__(self, stack, name, args):
+    def __init__(self, stack, name, args, jobs=None):
+        """args: one job's options; or with jobs (a list of option lists), the options all
+        jobs share, and jobs name-0, name-1, ... each with its own."""
         check(shutil.which("fio"), "fio is not installed (scripts/deps.sh test installs it)")
         self.name = name
         script = 'echo $$; read go; [ "$go" = go ] || exit 0; exec fio "$@"'
-        cmd = ["sh", "-c", script, "sh", "--name=" + name, "--thread", "--output-format=json"]
-        self.p = started(subprocess.Popen(cmd + list(args), stdin=subprocess.PIPE,
+        cmd = ["sh", "-c", script, "sh", "--thread", "--output-format=json"]
+        if jobs is None:
+            cmd += ["--name=" + name] + list(args)
+        else:
+            cmd += list(args)
+            for i, job in enumerate(jobs):
+                cmd += ["--name=%s-%d" % (name, i)] + list(job)
+        self.p = started(subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE))
         stack.callback(self._kill)
         line = self.p.stdout.readline().decode().strip()
@@ -290,6 +298,10 @@ class Fio:
 
     def result(self, timeout=120):
         """Wait for fio; its JSON report's first job."""
+        return self.results(timeout)[0]
+
+    def results(self, timeout=120):
+        """Wait for fio; its JSON report's jobs."""
         out, err = self.p.communicate(timeout=timeout)
         check(self.p.returncode == 0, "fio %s failed (%d): %s" %
               (self.name, self.p.returncode, err.decode(errors="replace").strip()[-500:]))
@@ -297,7 +309,7 @@ class Fio:
             report = json.loads(out[out.find(b"{"):])
         except ValueError as e:
             raise Fail("fio %s: no JSON report (%s): %r" % (self.name, e, out[:300]))
-        return report["jobs"][0]
+        return report["jobs"]
 
     def _kill(self):
         if self.p.poll() is None:
@@ -343,9 +355,10 @@ class SlowDisk:
     controller is mounted there (IOTRACE_BLKIO, default /sys/fs/cgroup/blkio), else cgroup
     v2's io.max (the io controller must be enabled in IOTRACE_CGROUP2's subtree_control)."""
 
-    def __init__(self, stack, scratch, iops, size=64 << 20):
+    def __init__(self, stack, scratch, iops, size=64 << 20, uppers=1):
         self.lower = loop_device(stack, scratch.file("slow-lower.img", size))
-        self.dev = loop_device(stack, self.lower)
+        self.devs = [loop_device(stack, self.lower) for _ in range(uppers)]  # all over loopL
+        self.dev = self.devs[0]
         rdev = os.stat(self.lower).st_rdev
         target = "%d:%d" % (os.major(rdev), os.minor(rdev))
         if os.path.exists(os.path.join(BLKIO_V1, "blkio.throttle.read_iops_device")):
@@ -361,6 +374,7 @@ class SlowDisk:
         self.cgroup = tempfile.mkdtemp(prefix="iotrace-live-", dir=parent)
         stack.callback(self._remove)
         self.limit = os.path.join(self.cgroup, limit)
+        self.off = off
         with open(self.limit, "w") as f:
             f.write(on)
         stack.callback(self._unlimit, off)  # runs first: what is held back drains at once
@@ -369,6 +383,10 @@ class SlowDisk:
     def add(self, pid):
         with open(os.path.join(self.cgroup, "cgroup.procs"), "w") as f:
             f.write(str(pid))
+
+    def unthrottle(self):
+        """Lift the limit now: what it holds back completes at once."""
+        self._unlimit(self.off)
 
     def _unlimit(self, off):
         try:
