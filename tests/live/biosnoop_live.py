@@ -450,6 +450,45 @@ def latency_matches_an_independent_clock(stack):
 
 
 @test
+def queue_time_matches_fio(stack):
+    """Requests that really wait in the OS queue: fio keeps 200 reads outstanding on a disk
+    (mq-deadline) served at 1000 a second by the throttled device below, while the loop
+    driver takes 128 at a time; the rest wait in the scheduler for a driver tag. On average
+    QUE + LAT must be fio's own completion latency (its clock), and QUE a real share of it:
+    a lost or mis-scaled queue time fails."""
+    s = Scratch(stack)
+    slow = SlowDisk(stack, s, 1000, size=256 << 20)
+    set_scheduler(slow.dev, "mq-deadline")
+    name = os.path.basename(slow.dev)
+    fio = Fio(stack, "iot-queue", ["--filename=" + slow.dev, "--direct=1", "--rw=randread",
+                                   "--bs=4k", "--iodepth=200", "--ioengine=libaio",
+                                   "--runtime=3", "--time_based", "--norandommap"])
+    slow.add(fio.pid)
+    b = Biosnoop(stack, ["-d", name, "--json"])
+    b.wait_attached()
+    fio.start()
+    job = fio.result()
+    time.sleep(0.5)
+    out, _ = b.stop()
+    rows = [r for r in io_records(parse_json_lines(out.decode())) if r["pid"] == fio.pid]
+    want = job["read"]["total_ios"]
+    check(rows and abs(len(rows) - want) <= 0.02 * want,
+          "%d requests printed, fio completed %d reads" % (len(rows), want))
+    missing = [r for r in rows if r["queue_ns"] is None]
+    check(not missing, "%d of %d requests without a queue time, e.g. %r" %
+          (len(missing), len(rows), missing[:1]))
+    que = sum(r["queue_ns"] for r in rows) / len(rows)
+    lat = sum(r["latency_ns"] for r in rows) / len(rows)
+    clat = job["read"]["clat_ns"]["mean"]
+    print("  mean QUE %.1f ms + LAT %.1f ms = %.1f ms; fio's mean completion latency %.1f ms "
+          "(%d reads)" % (que / 1e6, lat / 1e6, (que + lat) / 1e6, clat / 1e6, want), flush=True)
+    check(clat > 50 * 10**6 and que > 0.2 * clat,
+          "the queue did not build up: fio's latency %.1f ms, QUE %.1f ms" % (clat / 1e6, que / 1e6))
+    check(abs(que + lat - clat) <= 0.1 * clat,
+          "mean QUE + LAT %.1f ms, fio measured %.1f ms" % ((que + lat) / 1e6, clat / 1e6))
+
+
+@test
 def empty_flush_completes_without_issue(stack):
     """fsync on a loop device (it has a volatile write cache) sends an empty preflush: the
     request is created, the flush machinery issues a flush request of its own in its place,
