@@ -51,13 +51,14 @@ static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
 			 const struct probe_candidate *c, const char *target,
 			 struct bpf_link *links[2])
 {
+	/* the return side first: an entry seen before its fexit is in place never returns */
+	if (ret) {
+		links[1] = bpf_program__attach_trace(ret);
+		if (!links[1])
+			return errno ? -errno : -EINVAL;
+	}
 	links[0] = bpf_program__attach_trace(prog);
-	if (!links[0])
-		return errno ? -errno : -EINVAL;
-	if (!ret)
-		return 0;
-	links[1] = bpf_program__attach_trace(ret);
-	return links[1] ? 0 : (errno ? -errno : -EINVAL);
+	return links[0] ? 0 : (errno ? -errno : -EINVAL);
 }
 
 const struct backend backend_fentry = {

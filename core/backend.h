@@ -6,6 +6,8 @@
 #include "kfacts.h"
 #include "probe.h"
 
+#include <stdint.h>
+
 struct bpf_program;
 struct bpf_link;
 
@@ -22,6 +24,10 @@ struct backend {
 	/* After load: attach prog (and ret). links[0..1] receive the links. */
 	int (*attach)(struct bpf_program *prog, struct bpf_program *ret,
 		      const struct probe_candidate *c, const char *target, struct bpf_link *links[2]);
+	/* Events the kernel dropped on this link before its program could run (a kretprobe out
+	 * of instances, a kprobe hit while another ran), so that no loss stays silent. NULL
+	 * where the kind has no such count; -errno where the kernel cannot say. */
+	int (*missed)(struct bpf_link *link, uint64_t *count);
 };
 
 extern const struct backend backend_tracepoint;

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "privs.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,21 +116,29 @@ static int bpfobj_load(void *ctx, char *detail, size_t detail_size)
 	return err;
 }
 
-static int keep_link(struct bpfobj *b, struct bpf_link *link)
+static int keep_link(struct bpfobj *b, struct bpf_link *link, enum attach_kind kind)
 {
 	if (!link)
 		return 0;
 	if (b->link_count == b->link_cap) {
 		size_t cap = b->link_cap ? b->link_cap * 2 : 8;
 		struct bpf_link **links = realloc(b->links, cap * sizeof(*links));
+		enum attach_kind *kinds;
 
 		if (!links) {
 			bpf_link__destroy(link);
 			return -ENOMEM;
 		}
 		b->links = links;
+		kinds = realloc(b->link_kinds, cap * sizeof(*kinds));
+		if (!kinds) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		b->link_kinds = kinds;
 		b->link_cap = cap;
 	}
+	b->link_kinds[b->link_count] = kind;
 	b->links[b->link_count++] = link;
 	return 0;
 }
@@ -149,7 +158,7 @@ static int bpfobj_attach(void *ctx, const struct probe_candidate *c, const char 
 	take_detail(detail, detail_size);
 	/* keep whatever got attached so close() detaches it, even on failure */
 	for (int i = 0; i < 2; i++) {
-		int kept = keep_link(b, links[i]);
+		int kept = keep_link(b, links[i], c->kind);
 
 		if (!err)
 			err = kept;
@@ -164,11 +173,39 @@ static void bpfobj_close(void *ctx)
 	while (b->link_count)
 		bpf_link__destroy(b->links[--b->link_count]);
 	free(b->links);
+	free(b->link_kinds);
 	b->links = NULL;
+	b->link_kinds = NULL;
 	b->link_cap = 0;
 	if (b->destroy)
 		b->destroy(b->tool);
 	b->obj = NULL;
+}
+
+uint64_t bpfobj_missed(const struct bpfobj *b)
+{
+	struct bpf_program *prog;
+	uint64_t total = 0, n;
+
+	for (size_t i = 0; i < b->link_count; i++) {
+		const struct backend *be = backend_for(b->link_kinds[i]);
+
+		if (be->missed && be->missed(b->links[i], &n) == 0)
+			total += n;
+	}
+	if (!b->obj)
+		return total;
+	bpf_object__for_each_program(prog, b->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		/* (recursion_misses exists since 5.12; older kernels leave it zero) */
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			total += info.recursion_misses;
+	}
+	return total;
 }
 
 const struct engine_object_ops bpfobj_ops = {

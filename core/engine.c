@@ -326,6 +326,14 @@ static const struct probe_candidate *chosen_candidate(const struct engine *e, si
 	return c >= 0 ? &e->table->probes[p].candidates[c] : NULL;
 }
 
+const struct probe_candidate *engine_chosen(const struct engine *e, const char *probe)
+{
+	for (size_t p = 0; e->probes && p < e->table->probe_count; p++)
+		if (strcmp(e->table->probes[p].name, probe) == 0)
+			return chosen_candidate(e, p);
+	return NULL;
+}
+
 /* Disable every program first, then enable the chosen ones: a program may be named by
  * several candidates (same code, other target), and only the chosen one may configure it. */
 static int open_prepared(struct engine *e, ssize_t only)
@@ -403,12 +411,15 @@ static int find_load_culprits(struct engine *e)
 	return found;
 }
 
+/* Last probe first: tables list a life cycle in order (created, issued, done; entry, return),
+ * so every end is in place before its beginning can be seen. Otherwise an event that starts
+ * while the rest is still being attached would wait forever for an end no probe sees. */
 static int attach_all(struct engine *e)
 {
 	char detail[512];
 	int err;
 
-	for (size_t p = 0; p < e->table->probe_count; p++) {
+	for (size_t p = e->table->probe_count; p-- > 0;) {
 		const struct probe_candidate *c = chosen_candidate(e, p);
 
 		if (!c)

@@ -88,6 +88,8 @@ const char *verdict_name(enum verdict v);
 /* Human report of every probe and candidate (iotrace probes, -v). */
 void engine_report(const struct engine *e, FILE *out);
 void engine_report_json(const struct engine *e, const char *tool, FILE *out);
+/* The candidate chosen for the probe of this name, NULL when none. */
+const struct probe_candidate *engine_chosen(const struct engine *e, const char *probe);
 /* One line per probe: "io_start: tp_btf block:block_io_start". */
 void engine_report_chosen(const struct engine *e, FILE *out);
 

@@ -11,8 +11,12 @@
 
 int losses_init(struct losses *l, struct bpf_map *map, const struct loss_kind *kinds, size_t n)
 {
+	static const struct loss_kind probe_missed = {
+		LOSS_KEY_PROBE_MISSED, "probe_missed", "missed by kernel probes", true
+	};
+
 	memset(l, 0, sizeof(*l));
-	if (n > LOSSES_MAX)
+	if (n + 1 > LOSSES_MAX)
 		return -E2BIG;
 	l->ncpus = libbpf_num_possible_cpus();
 	if (l->ncpus <= 0)
@@ -21,8 +25,9 @@ int losses_init(struct losses *l, struct bpf_map *map, const struct loss_kind *k
 	if (!l->percpu)
 		return -ENOMEM;
 	l->map = map;
-	l->kinds = kinds;
-	l->n = n;
+	memcpy(l->kinds, kinds, n * sizeof(*kinds));
+	l->kinds[n] = probe_missed;
+	l->n = n + 1;
 	l->reported_ns = tracer_now_ns(CLOCK_MONOTONIC);
 	return 0;
 }
@@ -92,6 +97,7 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 
 	if (!l->map)
 		return 0;
+	l->user[l->n - 1] = tracer_probe_missed(t);
 	for (size_t i = 0; i < l->n; i++) {
 		l->total[i] = sum_counter(l, l->kinds[i].key) + l->user[i];
 		delta[i] = l->total[i] - l->reported[i];

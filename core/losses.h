@@ -18,9 +18,13 @@ struct loss_kind {
 	bool is_loss;         /* false: counted and shown, but not a lost event */
 };
 
+/* Every tool's report ends with this kind: what the kernel's probes dropped before our
+ * programs ran (tracer_probe_missed), counted by the kernel, not by the BPF side. */
+#define LOSS_KEY_PROBE_MISSED UINT32_MAX
+
 struct losses {
 	struct bpf_map *map;
-	const struct loss_kind *kinds;
+	struct loss_kind kinds[LOSSES_MAX]; /* the tool's, then probe_missed */
 	size_t n;
 	int ncpus;
 	uint64_t *percpu;
@@ -30,6 +34,7 @@ struct losses {
 	uint64_t reported_ns;
 };
 
+/* kinds: the tool's own (at most LOSSES_MAX - 1); probe_missed is added after them. */
 int losses_init(struct losses *l, struct bpf_map *map, const struct loss_kind *kinds, size_t n);
 void losses_free(struct losses *l);
 /* From the tool's tick hook. */

@@ -7,6 +7,7 @@
 #include "privs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -76,6 +77,21 @@ struct session {
 	struct engine engine;
 	bool engine_ready;
 };
+
+static const struct session *session_of(const struct tracer *t)
+{
+	return (const struct session *)((const char *)t - offsetof(struct session, t));
+}
+
+uint64_t tracer_probe_missed(const struct tracer *t)
+{
+	return bpfobj_missed(&session_of(t)->obj);
+}
+
+const struct probe_candidate *tracer_chosen(const struct tracer *t, const char *probe)
+{
+	return engine_chosen(&session_of(t)->engine, probe);
+}
 
 static int session_init(struct session *s, struct invocation *inv, bool precheck)
 {

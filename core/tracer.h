@@ -49,4 +49,11 @@ int tracer_probe_report(struct invocation *tool_inv, const struct tracer_tool *t
 
 uint64_t tracer_now_ns(int clock);
 
+/* What the kernel's probes dropped so far before our programs ran (see bpfobj_missed). */
+uint64_t tracer_probe_missed(const struct tracer *t);
+
+/* During the tool's open(): the attach point the engine chose for the probe of this name,
+ * NULL when none (an optional probe left out, or a variant it takes no part in). */
+const struct probe_candidate *tracer_chosen(const struct tracer *t, const char *probe);
+
 #endif

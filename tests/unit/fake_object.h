@@ -21,6 +21,7 @@ struct fake_object {
 	struct fake_failure attach_fail[FAKE_MAX];
 	int opens, closes, loads;
 	int attached;  /* currently attached programs */
+	const char *attach_order[FAKE_MAX]; /* programs of the last open, in attach order */
 	const char *enabled[FAKE_MAX];
 	const char *enabled_target[FAKE_MAX];
 	int n_enabled;
@@ -96,6 +97,8 @@ static int fake_attach(void *ctx, const struct probe_candidate *c, const char *t
 
 	if (fail)
 		return fail->err;
+	if (f->attached < FAKE_MAX)
+		f->attach_order[f->attached] = c->prog;
 	f->attached++;
 	return 0;
 }
