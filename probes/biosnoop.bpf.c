@@ -22,6 +22,9 @@ const volatile __u32 filter_dev;          /* 0 = any disk */
 const volatile __u64 filter_sector_start; /* partition range on filter_dev; end 0 = whole disk */
 const volatile __u64 filter_sector_end;
 const volatile __u64 min_lat_ns;
+/* The chosen variant sees every request's creation (io, acct): a request first met at
+ * issue was created before tracing started, and its issuer is not its owner. */
+const volatile bool owner_known_at_creation;
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
 struct {
@@ -54,6 +57,11 @@ static __always_inline bool task_wanted(void)
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
+}
+
+static __always_inline bool owner_filtered(void)
+{
+	return filter_tgid || filter_cgroup;
 }
 
 static __always_inline bool disk_wanted(u32 dev, u64 sector)
@@ -323,17 +331,20 @@ static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_n
 	bpf_get_current_comm(v->comm, sizeof(v->comm));
 }
 
-/* Created (block_io_start, blk_account_io_start): the submitting task owns it. */
+/* Created (block_io_start, blk_account_io_start): the submitting task owns it. A request
+ * of a task the filter rejects is followed all the same, marked foreign: otherwise the
+ * task that later issues it (under a scheduler, often a wanted one) would be taken for its
+ * owner. */
 static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector)
 {
 	struct biosnoop_inflight *v;
 	struct inflight_slot *sl;
 
-	if (!disk_wanted(dev, sector) || !task_wanted())
+	if (!disk_wanted(dev, sector))
 		return 0;
 	v = inflight_new(r, &sl);
 	if (v)
-		owner_init(v, bpf_ktime_get_ns(), 0, dev);
+		owner_init(v, bpf_ktime_get_ns(), task_wanted() ? 0 : BIOSNOOP_INFLIGHT_FOREIGN, dev);
 	return 0;
 }
 
@@ -382,9 +393,15 @@ static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool
 	struct inflight_slot *sl;
 	struct biosnoop_inflight *v = inflight_find(r, &sl);
 
+	if (v && (v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
+		return 0;
 	if (!v) {
 		/* (rare: requests created before tracing started; probe reads keep the typed
-		 * pointer loads, which the verifier pays for at load time, out of this program) */
+		 * pointer loads, which the verifier pays for at load time, out of this program).
+		 * Under -p/-c the issuer stands in for the owner only where no creation probe
+		 * could have seen it. */
+		if (owner_filtered() && owner_known_at_creation)
+			return 0;
 		dev = dev_of(rq, false, dev);
 		if (!disk_wanted(dev, sector) || !task_wanted())
 			return 0;
@@ -407,6 +424,10 @@ static __always_inline int on_done(struct req_ref *r)
 
 	if (!v)
 		return 0;
+	if (v->flags & BIOSNOOP_INFLIGHT_FOREIGN) {
+		inflight_drop(r, sl);
+		return 0;
+	}
 	if (!v->issue_ns) {
 		count(BIOSNOOP_DONE_UNSEEN);
 		inflight_drop(r, sl);
@@ -439,6 +460,23 @@ static __always_inline int on_done(struct req_ref *r)
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(e, avail + sizeof(*e) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 								 : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/* Merged into another request (block_rq_merge) or freed (blk_mq_free_request, after any
+ * completion): whatever entry is left never completes. Issued, it is a completion no probe
+ * saw, counted now rather than when the struct is reused; never issued, it was merged away
+ * and did no I/O of its own. */
+static __always_inline int on_gone(struct req_ref *r)
+{
+	struct inflight_slot *sl;
+	struct biosnoop_inflight *v = inflight_find(r, &sl);
+
+	if (!v)
+		return 0;
+	if (!(v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
+		count(v->issue_ns ? BIOSNOOP_DONE_MISSED : BIOSNOOP_MERGED);
+	inflight_drop(r, sl);
 	return 0;
 }
 
@@ -477,6 +515,57 @@ static __always_inline int rq_done(struct request *rq)
 
 	ref_init(&r, (u64)rq, 0);
 	return on_done(&r);
+}
+
+/* blk_update_request(rq, error, nr_bytes) and block_rq_complete: a driver may complete a
+ * request in parts (SCSI, a short loop read), and only the call that ends its last bio ends
+ * the request (the function then returns false). */
+static __always_inline int rq_done_bytes(struct request *rq, u32 nr_bytes)
+{
+	if (nr_bytes < BPF_CORE_READ(rq, __data_len) && BPF_CORE_READ(rq, bio))
+		return 0;
+	return rq_done(rq);
+}
+
+static __always_inline int rq_gone(struct request *rq)
+{
+	struct req_ref r;
+
+	ref_init(&r, (u64)rq, 0);
+	return on_gone(&r);
+}
+
+/* blk_mq_end_request_batch (NVMe, polled I/O): every request of the batch, which neither
+ * passes blk_update_request nor blk_mq_end_request. */
+#define BATCH_MAX 65536
+
+struct batch_walk {
+	struct request *rq;
+};
+
+static long batch_step(u32 i, void *ctx)
+{
+	struct batch_walk *w = ctx;
+	struct request *rq = w->rq;
+
+	if (!rq)
+		return 1;
+	w->rq = BPF_CORE_READ(rq, rq_next);
+	rq_done(rq);
+	return 0;
+}
+
+static __always_inline int rq_batch_done(void *iob)
+{
+	struct batch_walk w = {};
+
+	if (bpf_core_type_exists(struct rq_list))
+		w.rq = BPF_CORE_READ((struct io_comp_batch___new *)iob, req_list.head);
+	else
+		w.rq = BPF_CORE_READ((struct io_comp_batch___old *)iob, req_list);
+	bpf_loop(BATCH_MAX, batch_step, &w, 0);
+	/* (a longer batch: its rest is found at free or reuse, counted as done_missed) */
+	return 0;
 }
 
 #define RAW_ARG(ctx, n) ((struct request *)((struct bpf_raw_tracepoint_args *)(ctx))->args[n])
@@ -533,18 +622,47 @@ int BPF_PROG(tp_btf_io_done, struct request *rq) { return rq_done(rq); }
 SEC("raw_tp/block_io_done")
 int raw_tp_io_done(void *ctx) { return rq_done(RAW_ARG(ctx, 0)); }
 SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_btf_rq_complete, struct request *rq) { return rq_done(rq); }
+int BPF_PROG(tp_btf_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return rq_done_bytes(rq, nr_bytes);
+}
 SEC("raw_tp/block_rq_complete")
-int raw_tp_rq_complete(void *ctx) { return rq_done(RAW_ARG(ctx, 0)); }
+int raw_tp_rq_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	return rq_done_bytes(RAW_ARG(ctx, 0), (u32)ctx->args[2]);
+}
 SEC("fentry/blk_account_io_done")
 int BPF_PROG(fentry_acct_done, struct request *rq) { return rq_done(rq); }
 SEC("kprobe/blk_account_io_done")
 int BPF_KPROBE(kprobe_acct_done, struct request *rq) { return rq_done(rq); }
-/* blk_mq_end_request, not __blk_mq_end_request: that one is declared inline (notrace) */
-SEC("fentry/blk_mq_end_request")
-int BPF_PROG(fentry_end_request, struct request *rq) { return rq_done(rq); }
-SEC("kprobe/blk_mq_end_request")
-int BPF_KPROBE(kprobe_end_request, struct request *rq) { return rq_done(rq); }
+/* Where accounting is inlined (mq variant), completion is seen at blk_update_request, which
+ * blk_mq_end_request and the drivers that end requests themselves (SCSI's
+ * scsi_end_request, then __blk_mq_end_request: declared inline, so notrace) both call,
+ * and at blk_mq_end_request_batch, which calls neither. */
+SEC("fentry/blk_update_request")
+int BPF_PROG(fentry_update_request, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return rq_done_bytes(rq, nr_bytes);
+}
+SEC("kprobe/blk_update_request")
+int BPF_KPROBE(kprobe_update_request, struct request *rq, int error, unsigned int nr_bytes)
+{
+	return rq_done_bytes(rq, nr_bytes);
+}
+SEC("fentry/blk_mq_end_request_batch")
+int BPF_PROG(fentry_end_request_batch, struct io_comp_batch *iob) { return rq_batch_done(iob); }
+SEC("kprobe/blk_mq_end_request_batch")
+int BPF_KPROBE(kprobe_end_request_batch, struct io_comp_batch *iob) { return rq_batch_done(iob); }
+
+/* gone: merged away (tracepoints), freed (functions; after the completion, if any) */
+SEC("tp_btf/block_rq_merge")
+int BPF_PROG(tp_btf_rq_merge, struct request *rq) { return rq_gone(rq); }
+SEC("raw_tp/block_rq_merge")
+int raw_tp_rq_merge(void *ctx) { return rq_gone(RAW_ARG(ctx, 0)); }
+SEC("fentry/blk_mq_free_request")
+int BPF_PROG(fentry_free_request, struct request *rq) { return rq_gone(rq); }
+SEC("kprobe/blk_mq_free_request")
+int BPF_KPROBE(kprobe_free_request, struct request *rq) { return rq_gone(rq); }
 
 /* ---- classic tracepoints: only the record, keyed by (dev, sector) ---- */
 
@@ -591,6 +709,15 @@ int tp_io_done(struct trace_event_raw_block_rq *ctx)
 
 	ref_init(&r, dev, BPF_CORE_READ(ctx, sector));
 	return on_done(&r);
+}
+
+SEC("tracepoint/block/block_rq_merge")
+int tp_rq_merge(struct trace_event_raw_block_rq *ctx)
+{
+	struct req_ref r;
+
+	ref_init(&r, BPF_CORE_READ(ctx, dev), BPF_CORE_READ(ctx, sector));
+	return on_gone(&r);
 }
 
 SEC("tracepoint/block/block_rq_complete")

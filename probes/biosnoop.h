@@ -23,14 +23,19 @@ struct biosnoop_event {
 /* The owner (comm/pid) was captured when the request was issued, not created: no probe saw
  * the request's creation (e.g. it was created before tracing started). */
 #define BIOSNOOP_EV_OWNER_AT_ISSUE 1u
+/* (kernel side only) followed, but submitted by a task the -p/-c filter rejects: kept so
+ * that whoever issues it later is not taken for its owner, never reported */
+#define BIOSNOOP_INFLIGHT_FOREIGN 0x100u
 
 /* Counters kept in the kernel (per CPU) so that no loss is silent. */
 enum biosnoop_counter {
 	BIOSNOOP_LOST_RINGBUF,  /* ring buffer full: event dropped */
 	BIOSNOOP_LOST_INFLIGHT, /* in-flight map full: request not tracked */
 	BIOSNOOP_DONE_UNSEEN,   /* completion of a request whose issue we did not see */
-	BIOSNOOP_DONE_MISSED,   /* a request was created where one we follow still was: the
-				 * earlier one ended without a completion any probe saw */
+	BIOSNOOP_DONE_MISSED,   /* a request we followed ended without a completion any probe
+				 * saw: found when it was freed, or when its struct was reused */
+	BIOSNOOP_MERGED,        /* merged into another request before issue: no I/O of its own,
+				 * not lost */
 	BIOSNOOP_COUNTER_MAX,
 	BIOSNOOP_STALE = BIOSNOOP_COUNTER_MAX, /* counted in user space: removed as stale */
 };

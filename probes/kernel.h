@@ -52,6 +52,8 @@ struct request_queue {
 	struct gendisk *disk; /* 5.15+ */
 };
 
+struct bio;
+
 struct request {
 	struct request_queue *q;
 	blk_opf_t cmd_flags; /* op in the low 8 bits, then flags */
@@ -59,7 +61,27 @@ struct request {
 	unsigned int __data_len;
 	u64 start_time_ns;
 	struct block_device *part;
+	struct bio *bio;
+	struct request *rq_next; /* links a completion batch (5.16+) */
 };
+
+/* A batch of completed requests (5.16+, blk_mq_end_request_batch): a singly linked list
+ * through rq_next, its head a plain pointer until 6.13 made it a struct rq_list (commit
+ * a3396b99990d "block: add a rq_list type"). */
+struct rq_list {
+	struct request *head;
+	struct request *tail;
+};
+
+struct io_comp_batch___old {
+	struct request *req_list;
+};
+
+struct io_comp_batch___new {
+	struct rq_list req_list;
+};
+
+struct io_comp_batch;
 
 struct blk_plug; /* only passed by pointer */
 

@@ -32,15 +32,19 @@
  *          6.1+ inline them, and inline means notrace)
  *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
  *   mq     fentry/kprobe on blk_mq_insert_request / blk_mq_start_request /
- *          blk_mq_end_request: the function path where accounting is inlined
- *          (__blk_mq_end_request is declared inline, hence notrace, on every kernel;
- *          drivers completing through it or blk_mq_end_request_batch are not seen here)
+ *          blk_update_request + blk_mq_end_request_batch: the function path where
+ *          accounting is inlined. __blk_mq_end_request is declared inline, hence notrace,
+ *          on every kernel, and SCSI ends requests through it, NVMe in batches through
+ *          blk_mq_end_request_batch: blk_update_request sees the first, and the batch
+ *          probe is required, so that no driver's completions go unseen
  *   io-classic, rq-classic   classic tracepoints, keyed by dev+sector (no request pointer)
  * Issue tracepoints carry the request pointer and fit every pointer-keyed variant; insert
  * is optional: requests issued directly never pass through it, and then the owner is taken
  * at issue. In the mq variant a request a task plugs (O_DIRECT writes on a block device do)
  * reaches the queue later, in a list (blk_mq_insert_requests) or from kblockd, so the
- * submitter is taken where it plugs the request: blk_add_rq_to_plug (io_plug, optional). */
+ * submitter is taken where it plugs the request: blk_add_rq_to_plug (io_plug, optional).
+ * io_gone (optional) drops the entry of a request merged into another (block_rq_merge) or
+ * freed (blk_mq_free_request) without a seen completion, and counts which it was. */
 
 #define PTR_VARIANTS "io acct rq mq"
 
@@ -88,10 +92,23 @@ static const struct probe_candidate done[] = {
 	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
 	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "rq" },
 	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "rq" },
-	{ ATTACH_FENTRY, "blk_mq_end_request", NULL, "fentry_end_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_end_request", NULL, "kprobe_end_request", NULL, "request", "mq" },
+	{ ATTACH_FENTRY, "blk_update_request", NULL, "fentry_update_request", NULL, "request", "mq" },
+	{ ATTACH_KPROBE, "blk_update_request", NULL, "kprobe_update_request", NULL, "request", "mq" },
 	{ ATTACH_TRACEPOINT, "block:block_io_done", NULL, "tp_io_done", NULL, NULL, "io-classic" },
 	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "rq-classic" },
+};
+
+static const struct probe_candidate done_batch[] = {
+	{ ATTACH_FENTRY, "blk_mq_end_request_batch", NULL, "fentry_end_request_batch", NULL, "io_comp_batch", "mq" },
+	{ ATTACH_KPROBE, "blk_mq_end_request_batch", NULL, "kprobe_end_request_batch", NULL, "io_comp_batch", "mq" },
+};
+
+static const struct probe_candidate gone[] = {
+	{ ATTACH_TP_BTF, "block:block_rq_merge", NULL, "tp_btf_rq_merge", NULL, "request", "io rq" },
+	{ ATTACH_RAW_TP, "block:block_rq_merge", NULL, "raw_tp_rq_merge", NULL, "request", "io rq" },
+	{ ATTACH_FENTRY, "blk_mq_free_request", NULL, "fentry_free_request", NULL, "request", "acct mq" },
+	{ ATTACH_KPROBE, "blk_mq_free_request", NULL, "kprobe_free_request", NULL, "request", "acct mq" },
+	{ ATTACH_TRACEPOINT, "block:block_rq_merge", NULL, "tp_rq_merge", NULL, NULL, "io-classic rq-classic" },
 };
 
 static const struct probe_spec biosnoop_probes[] = {
@@ -100,6 +117,8 @@ static const struct probe_spec biosnoop_probes[] = {
 	{ "io_plug", "request plugged by its submitter: owner where creation is not traceable", "block", true, plugged, ARRAY_SIZE(plugged) },
 	{ "io_issue", "request issued to the device", "block", false, issued, ARRAY_SIZE(issued) },
 	{ "io_done", "request completed", "block", false, done, ARRAY_SIZE(done) },
+	{ "io_done_batch", "requests completed in a batch (NVMe, polled I/O)", "block", false, done_batch, ARRAY_SIZE(done_batch) },
+	{ "io_gone", "request merged away or freed: its entry goes, counted", "block", true, gone, ARRAY_SIZE(gone) },
 };
 
 static const struct probe_group biosnoop_groups[] = {
@@ -311,6 +330,8 @@ static const struct loss_kind biosnoop_losses[] = {
 	{ BIOSNOOP_DONE_UNSEEN, "issue_unseen", "completed without a seen issue", false },
 	{ BIOSNOOP_DONE_MISSED, "done_missed", "ended without a seen completion", true },
 	{ BIOSNOOP_STALE, "stale", "dropped after 120 s in flight", true },
+	/* not lost: a request merged into another did no I/O of its own */
+	{ BIOSNOOP_MERGED, "merged", "merged away before issue", false },
 };
 
 static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *opts,
@@ -331,6 +352,7 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 			 st->skel->rodata->inflight_slot_mask);
 	}
 	st->skel->rodata->min_lat_ns = o->min_lat_ns;
+	st->skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
 	st->skel->rodata->filter_tgid = o->pid;
 	st->skel->rodata->filter_cgroup = o->cgroup != NULL;
 	if (o->disk) {
@@ -511,7 +533,10 @@ const struct tool tool_biosnoop = {
 	       "cannot show creation, queued it). For requests created before tracing started\n"
 	       "they are the task that issued it to the driver, often a kworker. Buffered\n"
 	       "writes are submitted by writeback threads, not by the process that wrote.\n"
-	       "-p and -c match that owner; -d, -p and -c filter in the kernel.\n"
+	       "-p and -c match that owner; -d, -p and -c filter in the kernel. Under -p or\n"
+	       "-c a request created before tracing started is not shown where this kernel\n"
+	       "shows creation (its owner is unknown), and another task's request is never\n"
+	       "shown, whoever issues it.\n"
 	       "-p refuses a PID that does not exist instead of waiting for it to appear.\n"
 	       "-c takes a cgroup v2 directory (/sys/fs/cgroup/... or wherever cgroup2 is\n"
 	       "mounted); its child cgroups are included.\n"
@@ -525,12 +550,14 @@ const struct tool tool_biosnoop = {
 	       "           \"bytes\", \"queue_ns\" (null if not seen), \"latency_ns\",\n"
 	       "           \"owner_at_issue\" (true: comm and pid are the issuing task)\n"
 	       "  lost     \"time_ns\", \"ringbuf_full\", \"inflight_full\", \"done_missed\",\n"
-	       "           \"stale\" (requests lost since the previous lost record),\n"
-	       "           \"issue_unseen\"; at most one a second\n"
+	       "           \"stale\", \"probe_missed\" (requests lost since the previous lost\n"
+	       "           record), \"issue_unseen\", \"merged\"; at most one a second\n"
 	       "  summary  last line, totals: \"time_ns\", \"events\", \"lost\", \"ringbuf_full\",\n"
-	       "           \"inflight_full\", \"done_missed\", \"stale\", \"issue_unseen\"\n"
-	       "           (completions whose issue to the driver was not seen: no latency,\n"
-	       "           so no io record; not lost)\n"
+	       "           \"inflight_full\", \"issue_unseen\" (completions whose issue to the\n"
+	       "           driver was not seen: no latency, so no io record; not lost),\n"
+	       "           \"done_missed\", \"stale\", \"merged\" (merged into another request\n"
+	       "           before issue; not lost), \"probe_missed\" (dropped by the kernel's\n"
+	       "           probes before ours ran)\n"
 	       "--csv: a header line, then one line per request with the io fields in that\n"
 	       "order (time_ns and timestamp first; empty for null).\n"
 	       "Lost requests are reported on stderr at most once a second while it happens,\n"

@@ -44,9 +44,9 @@ JSON_IO_FIELDS = {"record", "schema", "time_ns", "timestamp", "comm", "pid", "di
                   "dev_major", "dev_minor", "rwbs", "sector", "bytes", "queue_ns",
                   "latency_ns", "owner_at_issue"}
 JSON_SUMMARY_FIELDS = {"record", "schema", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
-                       "issue_unseen", "done_missed", "stale"}
+                       "issue_unseen", "done_missed", "stale", "merged", "probe_missed"}
 JSON_LOST_FIELDS = {"record", "schema", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen",
-                    "done_missed", "stale"}
+                    "done_missed", "stale", "merged", "probe_missed"}
 CSV_FIELDS = ["time_ns", "timestamp", "comm", "pid", "disk", "partition", "dev_major",
               "dev_minor", "rwbs", "sector", "bytes", "queue_ns", "latency_ns",
               "owner_at_issue"]

@@ -100,12 +100,42 @@ static void forced_tracepoint_on_61_uses_rq_tracepoints(void **state)
 		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
 }
 
-/* No traceable accounting functions: the blk-mq functions themselves. */
+/* No traceable accounting functions: the blk-mq functions themselves, with completion seen
+ * where every driver passes (blk_update_request, and the batches of NVMe). */
 static void forced_kprobe_on_61_uses_blk_mq_functions(void **state)
 {
 	biosnoop_on("linux-6.1", BACKEND_KPROBE, NULL, ATTACH_KPROBE, "blk_mq_sched_insert_request",
 		    ATTACH_KPROBE,
-		    "blk_mq_start_request", ATTACH_KPROBE, "blk_mq_end_request", ATTACH_KPROBE);
+		    "blk_mq_start_request", ATTACH_KPROBE, "blk_update_request", ATTACH_KPROBE);
+}
+
+/* A kernel with batched completions (NVMe) and no way to see them must not run the mq
+ * variant without: its completions would vanish. Here the batch probe cannot attach. */
+static void mq_variant_refuses_without_the_batch_probe(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &biosnoop_probe_table);
+
+	fx->obj.attach_fail[0] = (struct fake_failure){ "kprobe_end_request_batch", NULL, -EINVAL };
+	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_non_null(strstr(fx->e.failure, "io_done_batch"));
+	assert_int_equal(fx->obj.attached, 0);
+	teardown(fx);
+	assert_int_equal(fx->obj.closes, fx->obj.opens);
+}
+
+/* Ends are attached before beginnings: a request whose creation is seen always has its
+ * completion probe in place already, and is never left waiting for one. */
+static void completion_probes_attach_before_creation(void **state)
+{
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+	const char *order[] = { "tp_btf_rq_merge", "tp_btf_io_done", "tp_btf_rq_issue",
+				"tp_btf_io_start" };
+
+	assert_int_equal(engine_run(&fx->e, false), 0);
+	assert_int_equal(fx->obj.attached, ARRAY_SIZE(order));
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		assert_string_equal(fx->obj.attach_order[i], order[i]);
+	teardown(fx);
 }
 
 /* Plugged requests (O_DIRECT writes) reach the queue in a list or from kblockd: their owner
@@ -131,7 +161,9 @@ static void forced_fentry_on_612_uses_blk_mq_functions(void **state)
 	expect(&fx->e, "io_start", ATTACH_FENTRY, NULL);
 	expect(&fx->e, "io_insert", ATTACH_FENTRY, "blk_mq_insert_request");
 	expect(&fx->e, "io_issue", ATTACH_FENTRY, "blk_mq_start_request");
-	expect(&fx->e, "io_done", ATTACH_FENTRY, "blk_mq_end_request");
+	expect(&fx->e, "io_done", ATTACH_FENTRY, "blk_update_request");
+	expect(&fx->e, "io_done_batch", ATTACH_FENTRY, "blk_mq_end_request_batch");
+	expect(&fx->e, "io_gone", ATTACH_FENTRY, "blk_mq_free_request");
 	expect(&fx->e, "io_plug", ATTACH_FENTRY, "blk_add_rq_to_plug");
 	teardown(fx);
 }
@@ -195,10 +227,11 @@ static void load_failure_falls_back_from_a_clean_object(void **state)
 	assert_int_equal(st->verdict, VERDICT_LOAD_FAILED);
 	assert_int_equal(st->err, -EINVAL);
 	assert_non_null(strstr(st->reason, "Invalid argument"));
-	/* first try, one load per chosen program to find the culprit, then the retry */
-	assert_int_equal(fx->obj.opens, 1 + 3 + 1);
+	/* first try, one load per chosen program to find the culprit (io_start, io_issue,
+	 * io_done, io_gone), then the retry */
+	assert_int_equal(fx->obj.opens, 1 + 4 + 1);
 	assert_int_equal(fx->obj.closes, fx->obj.opens - 1);
-	assert_int_equal(fx->obj.attached, 3);
+	assert_int_equal(fx->obj.attached, 4);
 	teardown(fx);
 	assert_int_equal(fx->obj.closes, fx->obj.opens);
 }
@@ -218,7 +251,8 @@ static void attach_failure_moves_the_whole_pair(void **state)
 	assert_int_equal(cand_state(&fx->e, "io_start", "raw_tp_io_start", NULL)->verdict,
 			 VERDICT_ATTACH_FAILED);
 	assert_int_equal(cand_state(&fx->e, "io_start", "raw_tp_io_start", NULL)->err, -EPERM);
-	assert_int_equal(fx->obj.attached, 3);
+	expect(&fx->e, "io_gone", ATTACH_FENTRY, "blk_mq_free_request");
+	assert_int_equal(fx->obj.attached, 4);
 	teardown(fx);
 	assert_int_equal(fx->obj.closes, fx->obj.opens);
 }
@@ -271,6 +305,8 @@ int main(void)
 		cmocka_unit_test(forced_fentry_on_618_names_lockdown),
 		cmocka_unit_test(load_failure_falls_back_from_a_clean_object),
 		cmocka_unit_test(attach_failure_moves_the_whole_pair),
+		cmocka_unit_test(mq_variant_refuses_without_the_batch_probe),
+		cmocka_unit_test(completion_probes_attach_before_creation),
 		cmocka_unit_test(nothing_works_leaves_nothing_attached),
 		cmocka_unit_test(load_only_closes_again),
 	};
