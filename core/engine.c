@@ -638,6 +638,8 @@ void engine_report_json(const struct engine *e, const char *tool, FILE *out)
 			json_str(out, cand->module);
 			fputs(",\"program\":", out);
 			json_str(out, cand->prog);
+			fputs(",\"variants\":", out);
+			json_str(out, cand->variants);
 			fputs(",\"verdict\":", out);
 			json_str(out, verdict_name(st->verdict));
 			fputs(",\"reason\":", out);

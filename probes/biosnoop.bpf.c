@@ -34,6 +34,20 @@ struct {
 	__type(value, struct biosnoop_inflight);
 } inflight SEC(".maps");
 
+/* Requests the full table could not take, until they end: their loss is counted when they
+ * complete (a request merged away, or met again at issue, is no second loss; one of a task
+ * the filter rejects, value UNTRACKED_FOREIGN, none at all). An LRU never refuses; it is as
+ * large as the table, so that it forgets none in practice. */
+#define UNTRACKED_WANTED 1
+#define UNTRACKED_FOREIGN 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BIOSNOOP_MAX_INFLIGHT);
+	__type(key, struct biosnoop_inflight_key);
+	__type(value, u8);
+} untracked SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 2 * 1024 * 1024);
@@ -263,9 +277,10 @@ static const struct biosnoop_inflight empty_inflight;
 
 /* The entry of a request being created: its slot when free, else a hash table entry.
  * *sl says which. An entry still held under the same key is a life of this request struct
- * whose completion went unseen: counted, and reused. NULL only when the table is full. */
+ * whose completion went unseen: counted (unless it was foreign: never ours to report), and
+ * reused. NULL only when the table is full; untracked_as then says how its end counts. */
 static __always_inline struct biosnoop_inflight *inflight_new(struct req_ref *r,
-							      struct inflight_slot **sl)
+							      struct inflight_slot **sl, u8 untracked_as)
 {
 	struct inflight_slot *s = bpf_map_lookup_elem(&inflight_slots, &r->slot);
 	long err;
@@ -276,15 +291,19 @@ static __always_inline struct biosnoop_inflight *inflight_new(struct req_ref *r,
 		return &s->v;
 	}
 	if (s && key_is(&s->key, r)) {
-		count(BIOSNOOP_DONE_MISSED);
+		if (!(s->v.flags & BIOSNOOP_INFLIGHT_FOREIGN))
+			count(BIOSNOOP_DONE_MISSED);
 		return &s->v;
 	}
 	*sl = NULL;
 	err = bpf_map_update_elem(&inflight, &r->key, &empty_inflight, BPF_NOEXIST);
-	if (err == -EEXIST)
-		count(BIOSNOOP_DONE_MISSED);
-	else if (err) {
-		count(BIOSNOOP_LOST_INFLIGHT);
+	if (err == -EEXIST) {
+		struct biosnoop_inflight *old = bpf_map_lookup_elem(&inflight, &r->key);
+
+		if (old && !(old->flags & BIOSNOOP_INFLIGHT_FOREIGN))
+			count(BIOSNOOP_DONE_MISSED);
+	} else if (err) {
+		bpf_map_update_elem(&untracked, &r->key, &untracked_as, BPF_ANY);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&inflight, &r->key);
@@ -339,12 +358,14 @@ static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector)
 {
 	struct biosnoop_inflight *v;
 	struct inflight_slot *sl;
+	bool wanted;
 
 	if (!disk_wanted(dev, sector))
 		return 0;
-	v = inflight_new(r, &sl);
+	wanted = task_wanted();
+	v = inflight_new(r, &sl, wanted ? UNTRACKED_WANTED : UNTRACKED_FOREIGN);
 	if (v)
-		owner_init(v, bpf_ktime_get_ns(), task_wanted() ? 0 : BIOSNOOP_INFLIGHT_FOREIGN, dev);
+		owner_init(v, bpf_ktime_get_ns(), wanted ? 0 : BIOSNOOP_INFLIGHT_FOREIGN, dev);
 	return 0;
 }
 
@@ -402,10 +423,12 @@ static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool
 		 * could have seen it. */
 		if (owner_filtered() && owner_known_at_creation)
 			return 0;
+		if (bpf_map_lookup_elem(&untracked, &r->key))
+			return 0;
 		dev = dev_of(rq, false, dev);
 		if (!disk_wanted(dev, sector) || !task_wanted())
 			return 0;
-		v = inflight_new(r, &sl);
+		v = inflight_new(r, &sl, UNTRACKED_WANTED);
 		if (!v)
 			return 0;
 		owner_init(v, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev);
@@ -422,8 +445,16 @@ static __always_inline int on_done(struct req_ref *r)
 	u64 now, lat;
 	u64 avail;
 
-	if (!v)
+	if (!v) {
+		u8 *untracked_as = bpf_map_lookup_elem(&untracked, &r->key);
+
+		if (untracked_as) {
+			if (*untracked_as == UNTRACKED_WANTED)
+				count(BIOSNOOP_LOST_INFLIGHT);
+			bpf_map_delete_elem(&untracked, &r->key);
+		}
 		return 0;
+	}
 	if (v->flags & BIOSNOOP_INFLIGHT_FOREIGN) {
 		inflight_drop(r, sl);
 		return 0;
@@ -472,8 +503,11 @@ static __always_inline int on_gone(struct req_ref *r)
 	struct inflight_slot *sl;
 	struct biosnoop_inflight *v = inflight_find(r, &sl);
 
-	if (!v)
+	if (!v) {
+		/* (untracked, it was never counted: merged away, it is no loss either) */
+		bpf_map_delete_elem(&untracked, &r->key);
 		return 0;
+	}
 	if (!(v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
 		count(v->issue_ns ? BIOSNOOP_DONE_MISSED : BIOSNOOP_MERGED);
 	inflight_drop(r, sl);

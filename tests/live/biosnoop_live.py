@@ -203,22 +203,28 @@ def filters_under_scheduler(stack, scheduler):
         others = [r for r in rows if int(r["pid"]) != a.pid]
         m = re.search(r"\d+ events, (\d+) lost", err)
         lost = int(m.group(1)) if m else -1
+        m = re.search(r"(\d+) merged away before issue", err)
+        merged = int(m.group(1)) if m else -1
         ours = len(disk) - len(foreign)
-        print("  %s %s: %d rows on %s, %d in B's half, %d of A's (fio: %d reads), %d lost" %
-              (scheduler, flag, len(disk), name, len(foreign), ours, want, lost), flush=True)
+        print("  %s %s: %d rows on %s, %d in B's half, %d of A's (fio: %d reads), %d lost, "
+              "%d merged" % (scheduler, flag, len(disk), name, len(foreign), ours, want, lost,
+                             merged), flush=True)
         if foreign:
             problems.append("%s: %d of %d printed requests are in B's half (%.2f %%), e.g. %r" %
                             (flag, len(foreign), len(disk), 100.0 * len(foreign) / len(disk),
                              foreign[0]))
         if others:
             problems.append("%s: rows of other PIDs %r" % (flag, sorted({r["pid"] for r in others})))
-        if lost != 0:
+        # every read of A's is printed or counted as lost (B's requests, foreign under the
+        # filter, never are); random 4 KiB reads over 128 MiB practically never merge: one
+        # request per read, with 2 % for the odd merge of neighbours. A loss must stay rare:
+        # on this machine the kernel now and then skips a BPF program without a word
+        # (docs/RELIABILITY.md), which the tool counts as done_missed.
+        if lost < 0 or merged < 0 or not (0.98 * want <= ours + lost <= want):
+            problems.append("%s: %d printed + %d lost, fio completed %d reads of A" %
+                            (flag, ours, lost, want))
+        if lost > want // 1000:
             problems.append("%s: summary reports %d lost: %r" % (flag, lost, err[-300:]))
-        # random 4 KiB reads scattered over 128 MiB practically never merge: one request per
-        # read; allow 2 % for the odd merge of neighbours
-        if not (0.98 * want <= ours <= want):
-            problems.append("%s: %d of A's requests printed, fio completed %d reads" %
-                            (flag, ours, want))
     check(not problems, "under %s: %s" % (scheduler, "; ".join(problems)))
 
 
@@ -330,7 +336,12 @@ def probes_report_explains_choices(stack):
         # verdict, and "unavailable" always says why
         if probe["chosen"] < 0:
             unchosen += 1
-            check(probe["optional"], "required probe %s has no candidate chosen" % probe["name"])
+            # a required probe may stay empty only where it takes no part in the variant its
+            # group resolved to (io_done_batch belongs to the mq variant alone)
+            takes_part = [c for c in probe["candidates"] if c["variants"] is None or
+                          probe["variant"] in c["variants"].split()]
+            check(probe["optional"] or not takes_part,
+                  "required probe %s has no candidate chosen" % probe["name"])
             check(all(c["verdict"] != "chosen" for c in probe["candidates"]),
                   "%s: a candidate chosen but the probe is not: %r" % (probe["name"], probe))
         else:
@@ -535,6 +546,7 @@ def requests_in_flight_at_start(stack):
     attached = time.monotonic_ns()
     w.go()
     time.sleep(0.5)
+    stopping = time.monotonic_ns()
     out, err = b.stop()
     records = parse_json_lines(out.decode())
     summary = records[-1]
@@ -542,7 +554,9 @@ def requests_in_flight_at_start(stack):
           "summary %r" % summary)
     shown = {r["sector"]: r for r in io_records(records) if r["pid"] == w.pid}
     before = [op[2] // 512 for op, t0, t in zip(ops, w.starts, w.times) if t0 + t < attached]
-    after = [op[2] // 512 for op, t0 in zip(ops, w.starts) if t0 > attached]
+    # (begun after the attach and ended before the stop: the writer goes on after it)
+    after = [op[2] // 512 for op, t0, t in zip(ops, w.starts, w.times)
+             if t0 > attached and t0 + t < stopping]
     check(before and len(after) >= 5, "biosnoop attached too late or too early to judge: %d "
           "reads done before, %d begun after" % (len(before), len(after)))
     problems = []
