@@ -20,6 +20,10 @@ struct biosnoop_event {
 	char rwbs[BIOSNOOP_RWBS_LEN]; /* R, W, WS, FWS, D, ... as blktrace prints it */
 };
 
+/* The sector of a request that has none (a flush): the kernel's (sector_t)-1. Shown as
+ * "-" in the table and null in JSON and CSV, never as a number. */
+#define BIOSNOOP_NO_SECTOR (~0ULL)
+
 /* The owner (comm/pid) was captured when the request was issued, not created: no probe saw
  * the request's creation (e.g. it was created before tracing started). */
 #define BIOSNOOP_EV_OWNER_AT_ISSUE 1u

@@ -262,7 +262,10 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 	if (!part.n)
 		part.s[part.n++] = '-';
 	type.n = escape_text(type.s, sizeof(type.s), e->rwbs, sizeof(e->rwbs));
-	sector.n = fmt_u64(sector.s, e->sector);
+	if (e->sector == BIOSNOOP_NO_SECTOR)
+		sector.s[0] = '-', sector.n = 1;
+	else
+		sector.n = fmt_u64(sector.s, e->sector);
 	bytes.n = fmt_u64(bytes.s, e->bytes);
 	if (e->queue_ns)
 		queue.n = fmt_fixed(queue.s, e->queue_ns / 1000, 3);
@@ -342,7 +345,10 @@ static void print_json(struct biosnoop_printer *p, struct outbuf *o,
 	json_key(o, "rwbs");
 	out_json_string(o, e->rwbs, sizeof(e->rwbs));
 	json_key(o, "sector");
-	out_u64(o, e->sector);
+	if (e->sector == BIOSNOOP_NO_SECTOR)
+		out_lit(o, "null");
+	else
+		out_u64(o, e->sector);
 	json_key(o, "bytes");
 	out_u64(o, e->bytes);
 	json_key(o, "queue_ns");
@@ -383,7 +389,8 @@ static void print_csv(struct biosnoop_printer *p, struct outbuf *o,
 	out_bytes(o, ",", 1);
 	out_csv_field(o, e->rwbs, sizeof(e->rwbs));
 	out_bytes(o, ",", 1);
-	out_u64(o, e->sector);
+	if (e->sector != BIOSNOOP_NO_SECTOR)
+		out_u64(o, e->sector);
 	out_bytes(o, ",", 1);
 	out_u64(o, e->bytes);
 	out_bytes(o, ",", 1);

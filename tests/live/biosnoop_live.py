@@ -525,6 +525,24 @@ def empty_flush_completes_without_issue(stack):
     ios = io_records(records)
     writes = [r for r in ios if r["pid"] == w.pid and r["rwbs"].lstrip("F").startswith("W")]
     check(len(writes) == 1 and writes[0]["sector"] == 0, "the write: %r" % ios)
+    # the flush requests the kernel issues in their place have no sector: null, never the
+    # kernel's (sector_t)-1, and "-" in the table without widening the SECTOR column
+    flushes = [r for r in ios if r["rwbs"].startswith("F") and r["bytes"] == 0]
+    check(flushes and all(r["sector"] is None for r in flushes),
+          "flush requests: %r" % flushes)
+    w = Writer(stack, "iot-fsync", [[dev, "W", 0, 4096]] + [[dev, "F", 0, 0]] * fsyncs)
+    out, err = trace(stack, ["-d", name], [w])
+    lines = out.decode().splitlines()
+    headers = [l for l in lines if l.startswith("TIME")]
+    flush_rows = [l.split() for l in lines if not l.startswith("TIME") and
+                  len(l.split()) > 5 and l.split()[4].startswith("F") and l.split()[6] == "0"]
+    check(len(headers) == 1, "the table header was printed again: %r" % lines)
+    check(flush_rows and all(r[5] == "-" for r in flush_rows), "flush rows: %r" % lines)
+    w = Writer(stack, "iot-fsync", [[dev, "W", 0, 4096]] + [[dev, "F", 0, 0]] * fsyncs)
+    out, err = trace(stack, ["-d", name, "--csv"], [w])
+    rows = list(csv.DictReader(io.StringIO(out.decode())))
+    flush_rows = [r for r in rows if r["rwbs"].startswith("F") and r["bytes"] == "0"]
+    check(flush_rows and all(r["sector"] == "" for r in flush_rows), "flush rows: %r" % rows)
 
 
 @test
