@@ -651,10 +651,6 @@ SEC("kprobe/blk_mq_start_request")
 int BPF_KPROBE(kprobe_start_request, struct request *rq) { return rq_issued(rq, false); }
 
 /* done */
-SEC("tp_btf/block_io_done")
-int BPF_PROG(tp_btf_io_done, struct request *rq) { return rq_done(rq); }
-SEC("raw_tp/block_io_done")
-int raw_tp_io_done(void *ctx) { return rq_done(RAW_ARG(ctx, 0)); }
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(tp_btf_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
@@ -733,16 +729,6 @@ int tp_rq_issue(struct trace_event_raw_block_rq *ctx)
 
 	ref_init(&r, dev, sector);
 	return on_issued(&r, 0, false, dev, sector, BPF_CORE_READ(ctx, bytes), ctx->rwbs);
-}
-
-SEC("tracepoint/block/block_io_done")
-int tp_io_done(struct trace_event_raw_block_rq *ctx)
-{
-	struct req_ref r;
-	u32 dev = BPF_CORE_READ(ctx, dev);
-
-	ref_init(&r, dev, BPF_CORE_READ(ctx, sector));
-	return on_done(&r);
 }
 
 SEC("tracepoint/block/block_rq_merge")

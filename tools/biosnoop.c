@@ -27,7 +27,8 @@
 
 /* ---- probes -------------------------------------------------------------------------------
  * Variants of the "block" group, in order of preference:
- *   io     block_io_start/done tracepoints (6.5+): owner at creation
+ *   io     block_io_start tracepoint (6.5+): owner at creation; completion at
+ *          block_rq_complete, which (unlike block_io_done) batches cannot skip
  *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions (5.10;
  *          6.1+ inline them, and inline means notrace)
  *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
@@ -85,17 +86,18 @@ static const struct probe_candidate issued[] = {
 	{ ATTACH_TRACEPOINT, "block:block_rq_issue", NULL, "tp_rq_issue", NULL, NULL, "io-classic rq-classic" },
 };
 
+/* Tracepoint variants complete at block_rq_complete, not block_io_done: a batch of NVMe
+ * completions skips the accounting (and so block_io_done) when no request of it needs a
+ * timestamp (iostats=0, no scheduler), while block_rq_complete fires for every request,
+ * batched or not (blk_update_request, blk_complete_request). */
 static const struct probe_candidate done[] = {
-	{ ATTACH_TP_BTF, "block:block_io_done", NULL, "tp_btf_io_done", NULL, "request", "io" },
-	{ ATTACH_RAW_TP, "block:block_io_done", NULL, "raw_tp_io_done", NULL, "request", "io" },
+	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "io rq" },
+	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "io rq" },
 	{ ATTACH_FENTRY, "blk_account_io_done", NULL, "fentry_acct_done", NULL, "request", "acct" },
 	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
-	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "rq" },
 	{ ATTACH_FENTRY, "blk_update_request", NULL, "fentry_update_request", NULL, "request", "mq" },
 	{ ATTACH_KPROBE, "blk_update_request", NULL, "kprobe_update_request", NULL, "request", "mq" },
-	{ ATTACH_TRACEPOINT, "block:block_io_done", NULL, "tp_io_done", NULL, NULL, "io-classic" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "rq-classic" },
+	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "io-classic rq-classic" },
 };
 
 static const struct probe_candidate done_batch[] = {

@@ -32,13 +32,13 @@ static void biosnoop_on(const char *kernel, enum backend_choice backend, const c
 static void biosnoop_618_lockdown_uses_block_io_tracepoints(void **state)
 {
 	biosnoop_on("linux-6.18-lockdown", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL, ATTACH_TP_BTF,
-		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
 }
 
 static void biosnoop_612_uses_block_io_tracepoints(void **state)
 {
 	biosnoop_on("linux-6.12", BACKEND_AUTO, "block:block_io_start", ATTACH_TP_BTF, NULL, ATTACH_TP_BTF,
-		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_io_done", ATTACH_TP_BTF);
+		    "block:block_rq_issue", ATTACH_TP_BTF, "block:block_rq_complete", ATTACH_TP_BTF);
 }
 
 /* Debian's 6.1 inlines the accounting functions (inline is notrace): the request
@@ -128,7 +128,7 @@ static void mq_variant_refuses_without_the_batch_probe(void **state)
 static void completion_probes_attach_before_creation(void **state)
 {
 	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
-	const char *order[] = { "tp_btf_rq_merge", "tp_btf_io_done", "tp_btf_rq_issue",
+	const char *order[] = { "tp_btf_rq_merge", "tp_btf_rq_complete", "tp_btf_rq_issue",
 				"tp_btf_io_start" };
 
 	assert_int_equal(engine_run(&fx->e, false), 0);
@@ -222,7 +222,7 @@ static void load_failure_falls_back_from_a_clean_object(void **state)
 	assert_int_equal(engine_run(&fx->e, false), 0);
 	expect(&fx->e, "io_start", ATTACH_RAW_TP, "block:block_io_start");
 	expect(&fx->e, "io_issue", ATTACH_TP_BTF, "block:block_rq_issue");
-	expect(&fx->e, "io_done", ATTACH_TP_BTF, "block:block_io_done");
+	expect(&fx->e, "io_done", ATTACH_TP_BTF, "block:block_rq_complete");
 	st = cand_state(&fx->e, "io_start", "tp_btf_io_start", NULL);
 	assert_int_equal(st->verdict, VERDICT_LOAD_FAILED);
 	assert_int_equal(st->err, -EINVAL);
