@@ -65,20 +65,6 @@ void engine_free(struct engine *e)
 	e->probes = NULL;
 }
 
-static bool word_in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n) {
-		bool starts = p == list || p[-1] == ' ';
-		bool ends = p[n] == '\0' || p[n] == ' ';
-
-		if (starts && ends)
-			return true;
-	}
-	return false;
-}
-
 static bool in_variant(const struct probe_candidate *c, const char *variant)
 {
 	return !variant || !c->variants || word_in_list(c->variants, variant);
@@ -192,6 +178,9 @@ static int resolve_group(struct engine *e, size_t first)
 	const struct probe_spec *lead = &t->probes[first];
 	const struct probe_group *g = find_group(t, lead->group);
 	const char *list = g ? g->variants : "";
+
+	if (g && e->only_variant && word_in_list(g->variants, e->only_variant))
+		list = e->only_variant;
 	size_t failure_len = strlen(e->failure);
 	char variant[32];
 

@@ -65,6 +65,9 @@ struct engine {
 	/* Judge every candidate, not only until one is found: for reports. Costs the feature
 	 * probes a run would not need. */
 	bool explain_all;
+	/* --variant: resolve every group that has this variant to it alone (debugging, and
+	 * tests that run a fallback variant on a kernel that would not choose it). */
+	const char *only_variant;
 	char failure[4096]; /* why nothing could run, when engine_run fails */
 };
 

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "parse.h"
 #include "tool.h"
+#include "tracer.h"
 #include "version.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ enum {
 	OPT_CSV,
 	OPT_BACKEND,
 	OPT_BTF,
+	OPT_VARIANT,
 	OPT_USAGE,
 	OPT_VERSION,
 };
@@ -48,6 +50,10 @@ static const struct common_option common_options[] = {
 	  COMMON_BACKEND },
 	{ { "btf", OPT_BTF, "FILE", 0,
 	    "Kernel BTF to use when /sys/kernel/btf/vmlinux is missing (e.g. from BTFHub)", -1 },
+	  COMMON_BACKEND },
+	{ { "variant", OPT_VARIANT, "NAME", 0,
+	    "Debugging: use only this variant of the tool's probe group, as 'iotrace probes "
+	    "TOOL' names them (biosnoop: io, acct, rq, mq, io-classic, rq-classic)", -1 },
 	  COMMON_BACKEND },
 };
 
@@ -121,6 +127,7 @@ static int set_format(struct argp_state *state, struct common_opts *c, enum outp
 static int parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct invocation *inv = state->input;
+	const struct tool *tool = inv->tool;
 	struct common_opts *c = &inv->common;
 	uint64_t ns;
 	int err;
@@ -159,6 +166,12 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 		if (!*arg)
 			return opt_error(state, "invalid --btf '': expected a BTF file path");
 		c->btf_path = arg;
+		return 0;
+	case OPT_VARIANT:
+		if (!tool->tracer || !probe_table_has_variant(tool->tracer->probes, arg))
+			return opt_error(state, "invalid --variant '%s': not a variant of %s's probes "
+					 "(see 'iotrace probes %s')", arg, tool->name, tool->name);
+		c->variant = arg;
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "probe.h"
 
+#include <string.h>
+
 static const char *const kind_names[ATTACH_KIND_COUNT] = {
 	[ATTACH_TP_BTF] = "tp_btf",
 	[ATTACH_RAW_TP] = "raw_tp",
@@ -35,4 +37,26 @@ enum backend_family attach_kind_family(enum attach_kind kind)
 const char *backend_family_name(enum backend_family family)
 {
 	return family < FAMILY_COUNT ? family_names[family] : "?";
+}
+
+bool word_in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n) {
+		bool starts = p == list || p[-1] == ' ';
+		bool ends = p[n] == '\0' || p[n] == ' ';
+
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+bool probe_table_has_variant(const struct probe_table *table, const char *variant)
+{
+	for (size_t i = 0; i < table->group_count; i++)
+		if (word_in_list(table->groups[i].variants, variant))
+			return true;
+	return false;
 }

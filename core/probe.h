@@ -64,6 +64,10 @@ struct probe_table {
 };
 
 const char *attach_kind_name(enum attach_kind kind);
+/* Whether a space-separated list (variants) holds this word. */
+bool word_in_list(const char *list, const char *word);
+/* Whether some group of the table has a variant of this name. */
+bool probe_table_has_variant(const struct probe_table *table, const char *variant);
 enum backend_family attach_kind_family(enum attach_kind kind);
 const char *backend_family_name(enum backend_family family);
 

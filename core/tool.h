@@ -24,6 +24,7 @@ struct common_opts {
 	uint64_t duration_ms; /* 0 = until interrupted */
 	enum backend_choice backend;
 	const char *btf_path; /* external BTF for kernels without /sys/kernel/btf/vmlinux */
+	const char *variant;  /* --variant: one variant of the probe groups, for debugging */
 };
 
 struct tool;

@@ -164,7 +164,7 @@ def cgroup_filter(stack):
     expect_ops(ios, w1, os.path.basename(dev), key_type="rwbs")
 
 
-def filters_under_scheduler(stack, scheduler):
+def filters_under_scheduler(stack, scheduler, variant=None):
     """Two fio processes read disjoint halves of one loop device at once (direct, random 4 KiB,
     queue depth 32 each) for 3 s under `scheduler`. `biosnoop -p A` and `biosnoop -c
     CGROUP_OF_A`, running side by side, must print no request in B's half (a request the
@@ -183,8 +183,9 @@ def filters_under_scheduler(stack, scheduler):
     b = Fio(stack, "iot-fio-b", common + ["--offset=%d" % half])
     cg = Cgroup(stack)
     cg.add(a.pid)
-    snoops = {"-p": Biosnoop(stack, ["-p", str(a.pid), "--csv"]),
-              "-c": Biosnoop(stack, ["-c", cg.path, "--csv"])}
+    forced = ["-v", "--variant", variant] if variant else []
+    snoops = {"-p": Biosnoop(stack, ["-p", str(a.pid), "--csv"] + forced),
+              "-c": Biosnoop(stack, ["-c", cg.path, "--csv"] + forced)}
     for snoop in snoops.values():
         snoop.wait_attached()
     a.start()
@@ -225,6 +226,9 @@ def filters_under_scheduler(stack, scheduler):
                             (flag, ours, lost, want))
         if lost > want // 1000:
             problems.append("%s: summary reports %d lost: %r" % (flag, lost, err[-300:]))
+        if variant and not re.search(r"io_issue: tracepoint block:block_rq_issue", err) \
+                and variant.endswith("classic"):
+            problems.append("%s: --variant %s did not take: %r" % (flag, variant, err[-400:]))
     check(not problems, "under %s: %s" % (scheduler, "; ".join(problems)))
 
 
@@ -241,6 +245,40 @@ def filters_exact_under_bfq(stack):
 @test
 def filters_exact_under_none(stack):
     filters_under_scheduler(stack, "none")
+
+
+# The fallback variants, which this kernel would never choose by itself, run for real with
+# --variant: the classic tracepoints (keyed by device and sector, not the request's address)
+# and the request tracepoints (owner at insert or issue).
+@test
+def classic_and_rq_variants_trace_known_io(stack):
+    """Each fallback variant prints the standard direct I/O exactly, with owner, type, sector,
+    size and latency, and says with -v that it used the attach points of that variant."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    name = os.path.basename(dev)
+    kinds = {"io-classic": ("tracepoint", "io_start"), "rq-classic": ("tracepoint", "io_insert"),
+             "rq": ("tp_btf", "io_insert")}
+    for variant, (kind, owner_probe) in kinds.items():
+        for scheduler in ("none", "mq-deadline"):
+            set_scheduler(dev, scheduler)
+            w = Writer(stack, "iot-" + variant, standard_ops(dev))
+            out, err = trace(stack, ["-d", name, "--json", "-v", "--variant", variant], [w])
+            err = err if isinstance(err, str) else err.decode()
+            for probe in (owner_probe, "io_issue", "io_done"):
+                check(re.search(r"%s: %s block:" % (probe, kind), err),
+                      "--variant %s: %s not on a %s (-v: %r)" % (variant, probe, kind, err[-500:]))
+            records = parse_json_lines(out.decode())
+            mine = expect_ops(io_records(records), w, name, key_type="rwbs")
+            for r in mine:
+                check(r["latency_ns"] > 0, "--variant %s: latency %r" % (variant, r))
+            check(records[-1]["record"] == "summary" and records[-1]["lost"] == 0,
+                  "--variant %s under %s: summary %r" % (variant, scheduler, records[-1]))
+
+
+@test
+def filters_exact_with_classic_tracepoints(stack):
+    filters_under_scheduler(stack, "mq-deadline", variant="io-classic")
 
 
 @test
