@@ -130,12 +130,15 @@ static int finish_stdout(int status)
 	return status ? status : EXIT_FAILURE;
 }
 
-static int run_tool(const struct tool *tool, const char *progname, int argc, char **argv)
+/* invoked_as: how the user reaches the tool's --help ("iotrace biosnoop" or "biosnoop"). */
+static int run_tool(const struct tool *tool, const char *invoked_as, int argc, char **argv)
 {
-	struct invocation inv = { .tool = tool, .progname = progname, .err = stderr };
+	struct invocation inv = {
+		.tool = tool, .progname = tool->name, .invoked_as = invoked_as, .err = stderr
+	};
 	int err, status;
 
-	log_progname = progname;
+	log_progname = tool->name;
 	err = invocation_parse(&inv, argc, argv);
 	if (err == 1) {
 		status = EXIT_SUCCESS;
@@ -152,6 +155,7 @@ static int run_tool(const struct tool *tool, const char *progname, int argc, cha
 
 static int multiplexer(int argc, char **argv)
 {
+	char invoked_as[64];
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	const struct tool *tool;
 
@@ -200,7 +204,8 @@ static int multiplexer(int argc, char **argv)
 	tool = tool_find(cmd);
 	if (!tool)
 		return unknown_tool(cmd);
-	return run_tool(tool, tool->name, argc - 1, argv + 1);
+	snprintf(invoked_as, sizeof(invoked_as), "iotrace %s", tool->name);
+	return run_tool(tool, invoked_as, argc - 1, argv + 1);
 }
 
 int dispatch_main(int argc, char **argv)

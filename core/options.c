@@ -250,6 +250,12 @@ void tool_help(const struct tool *tool, FILE *out)
 }
 
 /* argp's own complaints are several lines ("prog: msg" and "Try ..."); keep the first. */
+/* The command that shows this tool's help, as the user invoked it. */
+static const char *see_help(const struct invocation *inv)
+{
+	return inv->invoked_as ? inv->invoked_as : inv->progname;
+}
+
 static void print_first_error_line(const struct invocation *inv, const char *text)
 {
 	const char *msg = text;
@@ -272,7 +278,7 @@ static void print_first_error_line(const struct invocation *inv, const char *tex
 		else
 			fputc(c, stderr);
 	}
-	fprintf(stderr, " (see '%s --help')\n", inv->progname);
+	fprintf(stderr, " (see '%s --help')\n", see_help(inv));
 }
 
 int invocation_parse(struct invocation *inv, int argc, char **argv)
@@ -304,7 +310,7 @@ int invocation_parse(struct invocation *inv, int argc, char **argv)
 		print_first_error_line(inv, errtext);
 	else if (err)
 		fprintf(stderr, "%s: invalid arguments: %s (see '%s --help')\n", inv->progname,
-			strerror(-err), inv->progname);
+			strerror(-err), see_help(inv));
 	if (!err && inv->help_requested)
 		err = 1;
 out:

@@ -34,6 +34,7 @@ struct tracer_tool;
 struct invocation {
 	const struct tool *tool;
 	const char *progname; /* "biosnoop", as the user should see it in messages */
+	const char *invoked_as; /* "iotrace biosnoop" or "biosnoop": the command for --help */
 	struct common_opts common;
 	void *opts; /* the tool's own option struct (tool->opts_template copied) */
 	bool help_requested;

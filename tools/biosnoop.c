@@ -13,6 +13,7 @@
 #include "tracer.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <mntent.h>
@@ -164,8 +165,9 @@ enum {
 
 static const struct argp_option biosnoop_options[] = {
 	{ "disk", OPT_DISK, "DISK", 0,
-	  "Only this disk or partition: sda, nvme0n1, loop3, sda1, loop0p1, or a path to its "
-	  "device node (/dev/mapper/..., /dev/disk/by-id/...)", 0 },
+	  "Only this disk or partition: sda, nvme0n1, loop3, sda1, loop0p1, MAJ:MIN, or a path "
+	  "to its device node (/dev/disk/by-id/...); a device-mapper or md device is refused "
+	  "with the names of its member disks, which carry its requests", 0 },
 	{ "pid", OPT_PID, "PID", 0, "Only requests submitted by this process (it must exist)", 0 },
 	{ "cgroup", OPT_CGROUP, "DIR", 0,
 	  "Only requests submitted from this cgroup v2 directory or below it", 0 },
@@ -227,11 +229,41 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 	}
 }
 
+/* A disk whose driver takes bios, not requests (device-mapper, md, zram, brd): no request
+ * ever starts on it, so a filter on it would match nothing. Its members' names, if any, go
+ * to members. */
+static bool bio_based(uint32_t disk_dev, char *members, size_t size)
+{
+	char path[128];
+	struct dirent *d;
+	size_t used = 0;
+	DIR *dir;
+
+	members[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/mq", blockdev_major(disk_dev),
+		 blockdev_minor(disk_dev));
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", blockdev_major(disk_dev),
+		 blockdev_minor(disk_dev));
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)) && used + 1 < size) {
+		if (d->d_name[0] == '.')
+			continue;
+		used += (size_t)snprintf(members + used, size - used, "%s%s", used ? ", " : "",
+					 d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return true;
+}
+
 static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 {
 	struct blockdev_table disks;
-	char list[1024];
+	char list[1024], members[256];
 	struct stat st;
+	uint32_t devnum;
 	int err = blockdev_init(&disks, "/", 0);
 
 	if (err) {
@@ -240,6 +272,9 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 		goto out;
 	}
 	err = blockdev_find(&disks, o->disk, &o->range);
+	/* MAJ:MIN, as the DISK column shows a disk without a name */
+	if (err == -ENOENT && blockdev_parse_devnum(o->disk, strlen(o->disk), &devnum) == 0)
+		err = blockdev_find_devnum(&disks, devnum, &o->range);
 	/* any other path to the node: /dev/mapper/vg-lv, /dev/disk/by-id/... */
 	if (err == -ENOENT && strchr(o->disk, '/') && stat(o->disk, &st) == 0 &&
 	    S_ISBLK(st.st_mode))
@@ -251,6 +286,14 @@ static int validate_disk(struct invocation *inv, struct biosnoop_opts *o)
 				  o->disk, list[0] ? list : "none");
 	} else if (err) {
 		err = usage_error(inv, "partition '%s' has no size", o->disk);
+	} else if (bio_based(o->range.disk_dev, members, sizeof(members))) {
+		err = members[0] ?
+			usage_error(inv, "'%s' passes its I/O on to %s as their own requests: trace "
+					 "those (-d %.*s), or leave out -d", o->disk, members,
+				    (int)strcspn(members, ","), members) :
+			usage_error(inv, "'%s' is not a request-based disk (no blk-mq queue): its I/O "
+					 "never becomes block requests, so biosnoop has nothing to show "
+					 "on it", o->disk);
 	}
 out:
 	blockdev_free(&disks);

@@ -272,10 +272,15 @@ static int check_case(const struct usage_case *uc)
 
 	run_captured(&c, argc_of(uc), uc->argv);
 	snprintf(prefix, sizeof(prefix), "%s: ", prog);
+	/* the hint names the command as the user ran it: "iotrace biosnoop --help" when the
+	 * tool came through iotrace, "biosnoop --help" through its link */
+	bool via_iotrace = strcmp(prog, "iotrace") != 0 && uc->argv[1] && strcmp(uc->argv[1], prog) == 0;
+
 	if (uc->status == 127)
 		snprintf(pointer, sizeof(pointer), " (see 'iotrace --list')\n");
 	else
-		snprintf(pointer, sizeof(pointer), " (see '%s --help')\n", prog);
+		snprintf(pointer, sizeof(pointer), " (see '%s%s --help')\n", via_iotrace ? "iotrace " : "",
+			 prog);
 	len = strlen(c.err);
 	if (c.status != uc->status)
 		why = "exit status";
