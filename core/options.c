@@ -8,10 +8,13 @@
 #include "tracer.h"
 #include "version.h"
 
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_HELP = 'h',
@@ -124,6 +127,26 @@ static int set_format(struct argp_state *state, struct common_opts *c, enum outp
 	return 0;
 }
 
+/* A --btf file is the user's to fix, not the kernel's: a usage error, said before anything
+ * is loaded. 0, -EINVAL (not BTF) or the -errno of reading it. */
+static int check_btf_file(const char *path)
+{
+	struct btf *btf;
+	int err;
+
+	libbpf_print_fn_t print;
+
+	if (access(path, R_OK) != 0)
+		return -errno;
+	/* libbpf's own complaint ("failed to get EHDR") is noise beside ours */
+	print = libbpf_set_print(NULL);
+	btf = btf__parse(path, NULL);
+	err = libbpf_get_error(btf);
+	libbpf_set_print(print);
+	btf__free(err ? NULL : btf);
+	return err ? -EINVAL : 0;
+}
+
 static int parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct invocation *inv = state->input;
@@ -165,6 +188,12 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_BTF:
 		if (!*arg)
 			return opt_error(state, "invalid --btf '': expected a BTF file path");
+		err = check_btf_file(arg);
+		if (err == -EINVAL)
+			return opt_error(state, "invalid --btf '%s': not a BTF file (raw BTF such as "
+					 "/sys/kernel/btf/vmlinux, or an ELF file with a .BTF section)", arg);
+		if (err)
+			return opt_error(state, "cannot read --btf '%s': %s", arg, strerror(-err));
 		c->btf_path = arg;
 		return 0;
 	case OPT_VARIANT:

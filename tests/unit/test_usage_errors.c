@@ -149,6 +149,12 @@ static const struct usage_case zfsslower_cases[] = {
 	USAGE("invalid --duration 'abc'", "iotrace", "zfsslower", "-D", "abc"),
 	USAGE("invalid --backend 'x'", "iotrace", "zfsslower", "--backend=x"),
 	USAGE("invalid --btf '': expected a BTF file path", "iotrace", "zfsslower", "--btf="),
+	/* the file is the user's to fix: a usage error naming it, not "this kernel has no BTF" */
+	USAGE("cannot read --btf '/nonexistent/vmlinux': No such file or directory", "iotrace",
+	      "zfsslower", "--btf", "/nonexistent/vmlinux"),
+	USAGE("invalid --btf '/dev/null': not a BTF file", "iotrace", "zfsslower", "--btf",
+	      "/dev/null"),
+	USAGE("cannot read --btf '/no\\x0afile'", "iotrace", "zfsslower", "--btf", "/no\nfile"),
 	USAGE("invalid --min-ms 'x'", "/sbin/zfsslower", "-m", "x"),
 };
 
