@@ -232,7 +232,9 @@ static int resolve_group(struct engine *e, size_t first)
 		appendf(e->failure, sizeof(e->failure), "\n  %s: no variant (%s) has a usable attach point",
 			g->name, g->variants);
 	else if (strlen(e->failure) == failure_len)
-		appendf(e->failure, sizeof(e->failure), "\n  %s: no candidate of the allowed kinds",
+		appendf(e->failure, sizeof(e->failure), e->backend == BACKEND_AUTO ?
+				"\n  %s: no usable attach point" :
+				"\n  %s: no candidate of the kind --backend allows",
 			lead->name);
 	return -ENOENT;
 }

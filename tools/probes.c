@@ -38,6 +38,8 @@ static int probes_validate(struct invocation *inv)
 
 	if (!tool || !tool->tracer)
 		return usage_error(inv, "'%s' is not a tracing tool (see 'iotrace --list')", o->tool);
+	if (inv->common.format == FORMAT_CSV)
+		return usage_error(inv, "--csv is not a format of the report: use --json, or none");
 	return 0;
 }
 
@@ -64,7 +66,11 @@ static int probes_run(struct invocation *inv)
 		       backend_choice_name(inv->common.backend));
 	fflush(stdout);
 	err = tracer_probe_report(&target, tool->tracer, json, stdout);
-	if (!json)
+	/* without privileges nothing was judged: say so, not that the kernel cannot */
+	if (!json && err == -EPERM)
+		printf("\n%s cannot be judged as this user: tracing needs root, or CAP_BPF and "
+		       "CAP_PERFMON (see the error above)\n", tool->name);
+	else if (!json)
 		printf("\n%s %s run on this kernel\n", tool->name, err ? "cannot" : "can");
 	invocation_free(&target);
 	return err;
@@ -78,7 +84,11 @@ const struct tool tool_probes = {
 	.args_doc = "TOOL",
 	.doc = "For each logical probe of TOOL, list every candidate attach point with its verdict "
 	       "(chosen, unavailable and why, load or attach failure). Loads but never attaches."
-	       "\vExit status: 0 if TOOL can run on this kernel, 1 if not, 2 on usage errors.",
+	       "\vThe report is text, or JSON with --json (--csv is refused: its verdicts nest). "
+	       "Without root (or CAP_BPF and CAP_PERFMON) nothing can be judged, and the last "
+	       "line says so.\n"
+	       "Exit status: 0 if TOOL can run on this kernel, 1 if not or if it cannot be "
+	       "judged without privileges, 2 on usage errors.",
 	.parse = probes_parse,
 	.validate = probes_validate,
 	.run = probes_run,

@@ -859,6 +859,14 @@ def unprivileged_user_gets_one_clear_line(stack):
           "want one line naming CAP_BPF and CAP_PERFMON, got: %r" % err)
     progs_after, links_after = our_bpf_objects()
     check(progs_after <= progs_before and links_after <= links_before, "BPF objects left behind")
+    # iotrace probes as that user: stdout must not blame the kernel for missing privileges
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", IOTRACE, "probes", "biosnoop"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    check(p.returncode == 1 and "cannot run on this kernel" not in out and
+          "cannot be judged as this user" in out and "CAP_BPF" in err,
+          "probes as nobody: exit %d, stdout %r, stderr %r" % (p.returncode, out, err))
 
 
 @test

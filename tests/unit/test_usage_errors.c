@@ -164,6 +164,7 @@ static const struct usage_case probes_cases[] = {
 	USAGE("invalid --backend 'bogus'", "iotrace", "probes", "--backend=bogus", "biosnoop"),
 	USAGE("invalid --btf ''", "iotrace", "probes", "--btf=", "biosnoop"),
 	USAGE("--json and --csv cannot be combined", "iotrace", "probes", "--json", "--csv", "biosnoop"),
+	USAGE("--csv is not a format of the report", "iotrace", "probes", "--csv", "biosnoop"),
 	/* probes takes neither a duration nor the tool's own options */
 	USAGE("invalid option -- 'D'", "iotrace", "probes", "-D", "1", "biosnoop"),
 	USAGE("unrecognized option '--duration=1'", "iotrace", "probes", "--duration=1", "biosnoop"),
