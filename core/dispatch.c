@@ -21,6 +21,7 @@
 const char iotrace_usage[] =
 	"Usage: iotrace TOOL [OPTION...] [ARGS...]\n"
 	"       iotrace --list | --help [TOOL] | --version | --install [-s] DIR\n"
+	"       iotrace --man [TOOL] | --completion bash\n"
 	"\n"
 	"An I/O tracer that picks, at run time, the attach points this kernel offers.\n"
 	"The same tools run through links named after them (see --install).\n"

@@ -101,7 +101,7 @@ static void see_also(FILE *out, const struct tool *self)
 		sep = ", ";
 	}
 	for (unsigned i = 0; i < tool_count; i++) {
-		if (tool_table[i] == self || !tool_table[i]->applet)
+		if (tool_table[i] == self)
 			continue;
 		fprintf(out, "%s\\fBiotrace\\-%s\\fR(8)", sep, tool_table[i]->name);
 		sep = ", ";
@@ -149,8 +149,17 @@ static int tool_page(const struct tool *tool, FILE *out)
 static int iotrace_page(FILE *out)
 {
 	header(out, "IOTRACE", "iotrace", "I/O tracing tools that work on whatever kernel they land on");
-	fputs(".SH SYNOPSIS\n.nf\n", out);
-	roff_str(out, iotrace_usage);
+	const char *body = strstr(iotrace_usage, "\n\n");
+
+	/* the synopsis proper; the rest of the usage text (description, options, exit
+	 * status) is the OPTIONS section, without the "Usage:" of a terminal */
+	fputs(".SH SYNOPSIS\n"
+	      ".B iotrace\n\\fITOOL\\fR [\\fIOPTION\\fR...] [\\fIARGS\\fR...]\n.br\n"
+	      ".B iotrace\n\\-\\-list | \\-\\-help [\\fITOOL\\fR] | \\-\\-version | "
+	      "\\-\\-install [\\-s] \\fIDIR\\fR\n.br\n"
+	      ".B iotrace\n\\-\\-man [\\fITOOL\\fR] | \\-\\-completion bash\n"
+	      ".SH OPTIONS\n.nf\n", out);
+	roff_str(out, body ? body + 2 : iotrace_usage);
 	fputs(".fi\n.SH TOOLS\n", out);
 	for (unsigned i = 0; i < tool_count; i++) {
 		fprintf(out, ".TP\n.B %s\n", tool_table[i]->name);
