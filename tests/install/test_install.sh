@@ -66,6 +66,16 @@ disk=${disk:-$first}
 complete_words biosnoop -d "" | grep -qx "$disk" && ok "biosnoop -d completes disk names ($disk)" ||
   fail "biosnoop -d <TAB> does not offer $disk"
 complete_words iotrace biosnoop --backend k | grep -qx kprobe && ok "completes --backend kinds" || fail "no --backend completion"
+complete_words iotrace --m | grep -qx -- --man && complete_words iotrace --c | grep -qx -- --completion &&
+  ok "completes --man and --completion" || fail "no --man/--completion completion"
+complete_words iotrace --help z | grep -qx zfsslower && complete_words iotrace --man p | grep -qx probes &&
+  ok "completes tools after --help and --man" || fail "no tool names after --help/--man"
+complete_words iotrace --install /us | grep -qx /usr && ok "completes directories after --install" ||
+  fail "no directories after --install"
+complete_words iotrace biosnoop -p "$$" | grep -qx "$$" && ok "completes PIDs after -p" ||
+  fail "no PIDs after -p"
+complete_words iotrace biosnoop --variant io- | grep -qx io-classic && ok "completes --variant names" ||
+  fail "no variant names after --variant"
 
 # the Debian package
 if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
