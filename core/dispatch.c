@@ -69,8 +69,10 @@ static int install_one(const char *self, const struct stat *self_st, const char 
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
 	if (stat(path, &st) == 0) {
-		if (st.st_dev == self_st->st_dev && st.st_ino == self_st->st_ino)
+		if (st.st_dev == self_st->st_dev && st.st_ino == self_st->st_ino) {
+			printf("%s: already there (a link to this iotrace), left as it is\n", path);
 			return 0;
+		}
 		fprintf(stderr, "iotrace: %s exists and is not iotrace; remove it or pick another DIR\n",
 			path);
 		return -EEXIST;
@@ -83,6 +85,7 @@ static int install_one(const char *self, const struct stat *self_st, const char 
 			!symbolic && errno == EXDEV ? " (other filesystem: use --install -s)" : "");
 		return err;
 	}
+	printf("%s: created (%s link to %s)\n", path, symbolic ? "symbolic" : "hard", self);
 	return 0;
 }
 

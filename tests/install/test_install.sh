@@ -46,14 +46,23 @@ for tool in biosnoop zfsslower; do
 done
 [ -s "$man/iotrace.8" ] && ok "iotrace(8) installed" || fail "no iotrace(8)"
 
+# --install says what it did: created, or left (already a link to this iotrace)
+links=$tmp/links && mkdir -p "$links"
+first_run=$("$tmp/usr/sbin/iotrace" --install "$links")
+again=$("$tmp/usr/sbin/iotrace" --install "$links")
+[ "$(grep -c ': created (hard link to ' <<<"$first_run")" -eq 2 ] &&
+  [ "$(grep -c ': already there (a link to this iotrace), left as it is' <<<"$again")" -eq 2 ] &&
+  ok "--install reports created and left links" ||
+  fail "--install output: first '$first_run', then '$again'"
+
 # completion in a real bash: tools, options, disk names for -d
 complete_words() {
   bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));
            f=$(complete -p "${COMP_WORDS[0]}" | sed -E "s/.*-F ([^ ]+).*/\1/"); "$f";
            printf "%s\n" "${COMPREPLY[@]}"' _ "$comp/iotrace" "$@"
 }
-complete_words iotrace bio | grep -qx biosnoop && ok "completes tool names" || fail "iotrace bio<TAB> does not give biosnoop"
-complete_words iotrace biosnoop --mi | grep -qx -- --min-ms && ok "completes options" || fail "no --min-ms completion"
+complete_words iotrace bio | grep -x biosnoop >/dev/null && ok "completes tool names" || fail "iotrace bio<TAB> does not give biosnoop"
+complete_words iotrace biosnoop --mi | grep -x -- --min-ms >/dev/null && ok "completes options" || fail "no --min-ms completion"
 # not a loop device if there is another: other tests and benchmarks add and remove those
 # (a loop, not a pipe into head: with pipefail, an early-closing head fails the script)
 first="" disk=""
@@ -63,18 +72,18 @@ for d in /sys/class/block/*; do
   case $d in loop*) ;; *) disk=$d; break ;; esac
 done
 disk=${disk:-$first}
-complete_words biosnoop -d "" | grep -qx "$disk" && ok "biosnoop -d completes disk names ($disk)" ||
+complete_words biosnoop -d "" | grep -x "$disk" >/dev/null && ok "biosnoop -d completes disk names ($disk)" ||
   fail "biosnoop -d <TAB> does not offer $disk"
-complete_words iotrace biosnoop --backend k | grep -qx kprobe && ok "completes --backend kinds" || fail "no --backend completion"
-complete_words iotrace --m | grep -qx -- --man && complete_words iotrace --c | grep -qx -- --completion &&
+complete_words iotrace biosnoop --backend k | grep -x kprobe >/dev/null && ok "completes --backend kinds" || fail "no --backend completion"
+complete_words iotrace --m | grep -x -- --man >/dev/null && complete_words iotrace --c | grep -x -- --completion >/dev/null &&
   ok "completes --man and --completion" || fail "no --man/--completion completion"
-complete_words iotrace --help z | grep -qx zfsslower && complete_words iotrace --man p | grep -qx probes &&
+complete_words iotrace --help z | grep -x zfsslower >/dev/null && complete_words iotrace --man p | grep -x probes >/dev/null &&
   ok "completes tools after --help and --man" || fail "no tool names after --help/--man"
-complete_words iotrace --install /us | grep -qx /usr && ok "completes directories after --install" ||
+complete_words iotrace --install /us | grep -x /usr >/dev/null && ok "completes directories after --install" ||
   fail "no directories after --install"
-complete_words iotrace biosnoop -p "$$" | grep -qx "$$" && ok "completes PIDs after -p" ||
+complete_words iotrace biosnoop -p "$$" | grep -x "$$" >/dev/null && ok "completes PIDs after -p" ||
   fail "no PIDs after -p"
-complete_words iotrace biosnoop --variant io- | grep -qx io-classic && ok "completes --variant names" ||
+complete_words iotrace biosnoop --variant io- | grep -x io-classic >/dev/null && ok "completes --variant names" ||
   fail "no variant names after --variant"
 
 # the Debian package
