@@ -6,7 +6,9 @@
  *   iotest [-n COMM] [-b] OP PATH OFFSET SIZE [OP PATH OFFSET SIZE ...]
  *     OP: write | read (O_DIRECT), bwrite | bread (buffered), fsync, open,
  *         append (buffered O_APPEND write; OFFSET ignored), eofread (a read that must
- *         return 0 bytes), failread | failfsync (must fail: prints the errno name)
+ *         return 0 bytes), failread | failfsync (must fail: prints the errno name;
+ *         failfsync prints "opened" and waits for a line on stdin between open and fsync,
+ *         so a test can pull the file from under the descriptor)
  *     -n COMM  set the task name first (prctl PR_SET_NAME)
  *     -b       never O_DIRECT (filesystems without it, e.g. ZFS before 2.3)
  * Prints "pid N" first, then one line per operation; exits 0 only if all succeeded.
@@ -47,6 +49,12 @@ static int do_op(const char *op, const char *path, long long offset, size_t size
 	if (!strcmp(op, "open"))
 		goto out;
 	if (!strcmp(op, "fsync") || !strcmp(op, "failfsync")) {
+		if (expect_fail) {
+			printf("opened %s\n", path);
+			fflush(stdout);
+			while (getchar() != '\n' && !feof(stdin))
+				;
+		}
 		err = fsync(fd) ? -errno : 0;
 		goto out;
 	}
