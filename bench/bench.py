@@ -372,7 +372,7 @@ class Bench:
     def parse_counts(config, text):
         """(events, lost) from the tracer's stderr, None where it does not say."""
         if config.startswith("iotrace") or config.startswith("alt:"):
-            m = re.findall(r"(\d+) events, (\d+) lost", text)
+            m = re.findall(r"(\d+) events?, (\d+) lost", text)
             if m:
                 return int(m[-1][0]), int(m[-1][1])
             return None, None

@@ -69,15 +69,26 @@ uint64_t losses_lost(const struct losses *l)
 	return lost;
 }
 
-/* "3 ring buffer full, 0 in-flight table full" from values[]. */
-static void describe(const struct losses *l, const uint64_t *values, char *buf, size_t size)
+/* "3 ring buffer full, 1 ended without a seen completion": the kinds of values[] that are
+ * losses (or, losses false, the counted non-losses) and not zero; "" when none is. The JSON
+ * records keep every counter, zeros included. */
+static void describe(const struct losses *l, const uint64_t *values, bool losses, char *buf,
+		     size_t size)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < l->n && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%llu %s", i ? ", " : "",
+	for (size_t i = 0; i < l->n && used < size; i++) {
+		if (l->kinds[i].is_loss != losses || !values[i])
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%llu %s", used ? ", " : "",
 					 (unsigned long long)values[i], l->kinds[i].what);
+	}
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
 }
 
 static void json_counts(const struct losses *l, struct outbuf *out, const uint64_t *values)
@@ -93,7 +104,7 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	bool json = t->inv->common.format == FORMAT_JSON;
 	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 	uint64_t delta[LOSSES_MAX], lost_delta = 0;
-	char text[256];
+	char text[256], info[256];
 
 	if (!l->map)
 		return 0;
@@ -105,10 +116,11 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 			lost_delta += delta[i];
 	}
 	if (lost_delta) {
-		describe(l, delta, text, sizeof(text));
+		describe(l, delta, true, text, sizeof(text));
 		if (!final)
-			log_warn("%llu events lost in the last %.1f s (%s); %llu lost so far",
-				 (unsigned long long)lost_delta, (double)(now - l->reported_ns) / 1e9, text,
+			log_warn("%llu event%s lost in the last %.1f s (%s); %llu lost so far",
+				 (unsigned long long)lost_delta, plural(lost_delta),
+				 (double)(now - l->reported_ns) / 1e9, text,
 				 (unsigned long long)losses_lost(l));
 		if (json) {
 			out_printf(t->out, "{\"record\":\"lost\",\"schema\":%d,\"time_ns\":",
@@ -122,9 +134,13 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	}
 	if (!final)
 		return 0;
-	describe(l, l->total, text, sizeof(text));
-	fprintf(stderr, "%s: %llu events, %llu lost (%s)\n", log_progname,
-		(unsigned long long)t->events, (unsigned long long)losses_lost(l), text);
+	/* "N events, N lost (what was lost); what was counted but not lost", zeros left out */
+	describe(l, l->total, true, text, sizeof(text));
+	describe(l, l->total, false, info, sizeof(info));
+	fprintf(stderr, "%s: %llu event%s, %llu lost%s%s%s%s%s\n", log_progname,
+		(unsigned long long)t->events, plural(t->events),
+		(unsigned long long)losses_lost(l), text[0] ? " (" : "", text, text[0] ? ")" : "",
+		info[0] ? "; " : "", info);
 	if (json) {
 		out_printf(t->out, "{\"record\":\"summary\",\"schema\":%d,\"time_ns\":",
 			   IOTRACE_JSON_SCHEMA);

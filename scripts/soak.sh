@@ -179,7 +179,7 @@ for i in "${!tracer_pids[@]}"; do
   status=$?
   summary=$(tail -1 "$work/$name.err")
   echo "biosnoop ($name) exit $status: $summary"
-  if [ "$status" -ne 0 ] || ! [[ $summary =~ ^biosnoop:\ [0-9]+\ events,\ [0-9]+\ lost ]]; then
+  if [ "$status" -ne 0 ] || ! [[ $summary =~ ^biosnoop:\ [0-9]+\ events?,\ [0-9]+\ lost ]]; then
     echo "soak: biosnoop ($name) did not end cleanly" >&2
     problems=$((problems + 1))
   fi

@@ -42,7 +42,7 @@ def table_shows_direct_io(stack):
         check(r["PART"] == "-", "partition on an unpartitioned disk: %r" % r)
         # created while tracing, on a kernel whose variant sees creation (io): QUE is known
         check(r["QUE(ms)"] != "-" and float(r["QUE(ms)"]) >= 0, "bad QUE: %r" % r)
-    check(re.search(r"\d+ events, 0 lost \(0 ring buffer full, 0 in-flight table full, ", err),
+    check(re.search(r"\d+ events?, 0 lost$", err, re.M), 
           "no summary line on stderr: %r" % err[-300:])
 
 
@@ -202,10 +202,10 @@ def filters_under_scheduler(stack, scheduler, variant=None):
         disk = [r for r in rows if r["disk"] == name]
         foreign = [r for r in disk if int(r["sector"]) * 512 >= half]
         others = [r for r in rows if int(r["pid"]) != a.pid]
-        m = re.search(r"\d+ events, (\d+) lost", err)
+        m = re.search(r"\d+ events?, (\d+) lost", err)
         lost = int(m.group(1)) if m else -1
         m = re.search(r"(\d+) merged away before issue", err)
-        merged = int(m.group(1)) if m else -1
+        merged = int(m.group(1)) if m else 0  # (a counter that is zero is not named)
         ours = len(disk) - len(foreign)
         print("  %s %s: %d rows on %s, %d in B's half, %d of A's (fio: %d reads), %d lost, "
               "%d merged" % (scheduler, flag, len(disk), name, len(foreign), ours, want, lost,
@@ -351,7 +351,7 @@ def duration_argument_ends_the_run(stack):
     check(status == 0, "exit status %d" % status)
     check(1.8 <= elapsed <= 4.5, "ran %.2f s after attaching, want about 2" % elapsed)
     check(out.decode().startswith("TIME(s)"), "no table header: %r" % out[:100])
-    check(re.search(r"\d+ events, \d+ lost", err), "no summary on stderr")
+    check(re.search(r"\d+ events?, \d+ lost", err), "no summary on stderr")
 
 
 @test
@@ -558,7 +558,7 @@ def empty_flush_completes_without_issue(stack):
     check(summary.get("record") == "summary", "no summary record")
     check(summary["issue_unseen"] == fsyncs and summary["lost"] == 0,
           "%d fsyncs: summary %r" % (fsyncs, summary))
-    check(re.search(r"0 lost \(.*, %d completed without a seen issue," % fsyncs, err),
+    check(re.search(r"0 lost; %d completed without a seen issue$" % fsyncs, err, re.M),
           "summary line %r" % err[-300:])
     ios = io_records(records)
     writes = [r for r in ios if r["pid"] == w.pid and r["rwbs"].lstrip("F").startswith("W")]
@@ -788,8 +788,8 @@ def losses_are_counted_not_silent(stack):
                      for r in lost)
     check(in_records == summary["lost"],
           "lost records add up to %d, summary says %d" % (in_records, summary["lost"]))
-    check(re.search(r"warning: \d+ events lost in the last", err), "no warning while running")
-    check(re.search(r"%d events, %d lost \(%d ring buffer full, 0 in-flight table full, " %
+    check(re.search(r"warning: \d+ events? lost in the last", err), "no warning while running")
+    check(re.search(r"%d events?, %d lost \(%d ring buffer full\)$" %
                     (summary["events"], summary["lost"], summary["ringbuf_full"]), err),
           "final line does not match the summary: %r" % err[-300:])
 

@@ -27,9 +27,9 @@ from livelib import (ATTACH_TIMEOUT, CSV_FIELDS, IOTRACE, Biosnoop, Fail, Scratc
                      our_bpf_objects, parse_json_lines, parse_table, process_bpf_ids, run,
                      started, test, trace)
 
-# "biosnoop: 3 events, 0 lost (0 ring buffer full, ...)": the last line on stderr
-SUMMARY_LINE = re.compile(r"^biosnoop: (\d+) events, (\d+) lost \((\d+) ring buffer full, "
-                          r"(\d+) in-flight table full, [^()]*\)$")
+# "biosnoop: 3 events, 0 lost", or "biosnoop: 1 event, 2 lost (2 ring buffer full); 1 completed
+# without a seen issue" (counters that are zero left out): the last line on stderr
+SUMMARY_LINE = re.compile(r"^biosnoop: (\d+) events?, (\d+) lost( \([^()]*\))?(; [^()]*)?$")
 CHOSEN_LINE = re.compile(r"^biosnoop: (io_\w+): (\w+) (\S+)$")
 DYNAMIC_EVENT_FILES = ["kprobe_events", "uprobe_events", "dynamic_events"]
 TRACEFS_DIRS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
