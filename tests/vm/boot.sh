@@ -4,6 +4,11 @@
 # Boots a pinned kernel with an initramfs from mkinitramfs.sh under qemu (TCG) and
 # saves the artefacts in DIR: console.log (the serial console, ttyS0), ttyS1.log (raw
 # artefact channel), artefacts/ (the guest's /tmp/out), result, qemu.cmd.
+# The guest gets four real disks besides its loop devices, each on a fresh 64 MiB sparse
+# file DIR/disk-*.img (deleted after the boot): NVMe (-device nvme), SATA on AHCI
+# (ahci + ide-hd), virtio-scsi (scsi-hd) and virtio-blk; the drivers are modules from
+# the same kernel package (KMODS in kernels.conf), found in the guest through
+# /sys/block/*/device and their driver, with the serials iotrace-nvme|sata|scsi|vblk.
 # Exit status: the guest script's status (a guest status of 124..126 becomes 123;
 # `result` has the real one), or boot.sh's own failures:
 #   124 timeout (host side: qemu killed) -- 125 no result marker (qemu died) or /init
@@ -44,10 +49,27 @@ rm -rf "$out/artefacts" "$out"/{console.log,ttyS1.log,result}
 cmdline="console=ttyS0 panic=-1 quiet loglevel=5 printk.devkmsg=on softlockup_panic=1"
 cmdline+=" softlockup_all_cpu_backtrace=1 hung_task_panic=1 hung_task_timeout_secs=300"
 cmdline+=" iotrace.timeout=$gtmo $append"
+# The real disks: fresh sparse files every boot (nothing of a previous run survives).
+disks=(nvme sata scsi vblk)
+for d in "${disks[@]}"; do
+    rm -f "$out/disk-$d.img"
+    truncate -s 64M "$out/disk-$d.img" || die "cannot create the disk image $out/disk-$d.img"
+done
+trap 'rm -f "$out"/disk-{nvme,sata,scsi,vblk}.img' EXIT
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -nographic -no-reboot -monitor none
     -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
-    -serial "file:$out/console.log" -serial "file:$out/ttyS1.log")
+    -serial "file:$out/console.log" -serial "file:$out/ttyS1.log"
+    -drive "file=$out/disk-nvme.img,if=none,id=nv0,format=raw,cache=unsafe"
+    -device nvme,serial=iotrace-nvme,drive=nv0
+    -device ahci,id=ahci0
+    -drive "file=$out/disk-sata.img,if=none,id=sata0,format=raw,cache=unsafe"
+    -device ide-hd,drive=sata0,bus=ahci0.0,serial=iotrace-sata
+    -device virtio-scsi-pci,id=vscsi0
+    -drive "file=$out/disk-scsi.img,if=none,id=sc0,format=raw,cache=unsafe"
+    -device scsi-hd,drive=sc0,bus=vscsi0.0,serial=iotrace-scsi
+    -drive "file=$out/disk-vblk.img,if=none,id=vb0,format=raw,cache=unsafe"
+    -device virtio-blk-pci,drive=vb0,serial=iotrace-vblk)
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 

@@ -261,7 +261,8 @@ kernel_modules() {
         for n in "${!seen[@]}"; do
             p=$(_mod_path "$id" "$n")
             [[ $p == builtin ]] && continue
-            while read -r r; do [[ -n ${seen[$r]:-} ]] || queue+=("$r"); done < <(_mod_deps "$mdir/$p")
+            # (modinfo names deps as their files are named, nvme-core; seen[] keys use '_')
+            while read -r r; do [[ -n ${seen[${r//-/_}]:-} ]] || queue+=("$r"); done < <(_mod_deps "$mdir/$p")
         done
     done
 }
