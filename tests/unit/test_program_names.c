@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Probe tables name BPF programs by string, matched at run time; a typo (or a program built
+ * with ## in a macro that a search cannot find) would surface only on the kernel that needs
+ * that candidate. Here every name is checked against the compiled objects themselves, both
+ * ways: each candidate's programs exist, and each program is some candidate's. Opening a
+ * skeleton parses the embedded ELF only: no kernel, no privileges. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "biosnoop.skel.h"
+#include "probe.h"
+#include "zfsslower.skel.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct probe_table biosnoop_probe_table;
+extern const struct probe_table zfsslower_probe_table;
+
+static bool named_by_table(const struct probe_table *t, const char *prog)
+{
+	for (size_t p = 0; p < t->probe_count; p++)
+		for (size_t c = 0; c < t->probes[p].candidate_count; c++) {
+			const struct probe_candidate *cand = &t->probes[p].candidates[c];
+
+			if (!strcmp(cand->prog, prog) || (cand->ret_prog && !strcmp(cand->ret_prog, prog)))
+				return true;
+		}
+	return false;
+}
+
+static void check_names(const struct probe_table *t, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	int problems = 0;
+
+	for (size_t p = 0; p < t->probe_count; p++)
+		for (size_t c = 0; c < t->probes[p].candidate_count; c++) {
+			const struct probe_candidate *cand = &t->probes[p].candidates[c];
+
+			if (!bpf_object__find_program_by_name(obj, cand->prog)) {
+				print_error("%s: candidate %s names program %s, not in the object\n",
+					    t->probes[p].name, cand->target, cand->prog);
+				problems++;
+			}
+			if (cand->ret_prog && !bpf_object__find_program_by_name(obj, cand->ret_prog)) {
+				print_error("%s: candidate %s names return program %s, not in the object\n",
+					    t->probes[p].name, cand->target, cand->ret_prog);
+				problems++;
+			}
+		}
+	bpf_object__for_each_program(prog, obj) {
+		if (!named_by_table(t, bpf_program__name(prog))) {
+			print_error("program %s is in the object but no candidate names it\n",
+				    bpf_program__name(prog));
+			problems++;
+		}
+	}
+	assert_int_equal(problems, 0);
+}
+
+static void biosnoop_names_match_its_object(void **state)
+{
+	struct biosnoop_bpf *skel = biosnoop_bpf__open();
+
+	assert_non_null(skel);
+	check_names(&biosnoop_probe_table, skel->obj);
+	biosnoop_bpf__destroy(skel);
+}
+
+static void zfsslower_names_match_its_object(void **state)
+{
+	struct zfsslower_bpf *skel = zfsslower_bpf__open();
+
+	assert_non_null(skel);
+	check_names(&zfsslower_probe_table, skel->obj);
+	zfsslower_bpf__destroy(skel);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(biosnoop_names_match_its_object),
+		cmocka_unit_test(zfsslower_names_match_its_object),
+	};
+
+	libbpf_set_print(NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
