@@ -187,7 +187,6 @@ static int resolve_group(struct engine *e, size_t first)
 	for (const char *v = list;;) {
 		const char *name = NULL;
 		size_t n = strcspn(v, " ");
-		int picks[64];
 		bool ok = true, any = false;
 
 		if (g) {
@@ -197,28 +196,28 @@ static int resolve_group(struct engine *e, size_t first)
 			variant[n] = '\0';
 			name = variant;
 		}
-		for (size_t p = first; p < t->probe_count && p < first + 64; p++) {
+		for (size_t p = first; p < t->probe_count; p++) {
 			if (!same_group(&t->probes[p], lead))
 				continue;
-			picks[p - first] = pick(e, p, name);
-			if (picks[p - first] >= 0)
+			e->probes[p].pick = pick(e, p, name);
+			if (e->probes[p].pick >= 0)
 				any = true;
-			else if (picks[p - first] == -1 && !t->probes[p].optional)
+			else if (e->probes[p].pick == -1 && !t->probes[p].optional)
 				ok = false;
 		}
 		if (ok && any) {
 			e->failure[failure_len] = '\0'; /* earlier variants' misses are no failure */
-			for (size_t p = first; p < t->probe_count && p < first + 64; p++) {
+			for (size_t p = first; p < t->probe_count; p++) {
 				if (!same_group(&t->probes[p], lead))
 					continue;
-				e->probes[p].chosen = picks[p - first] >= 0 ? picks[p - first] : -1;
+				e->probes[p].chosen = e->probes[p].pick >= 0 ? e->probes[p].pick : -1;
 				snprintf(e->probes[p].variant, sizeof(e->probes[p].variant), "%s",
 					 name ? name : "");
 			}
 			return 0;
 		}
-		for (size_t p = first; p < t->probe_count && p < first + 64; p++)
-			if (same_group(&t->probes[p], lead) && picks[p - first] == -1 &&
+		for (size_t p = first; p < t->probe_count; p++)
+			if (same_group(&t->probes[p], lead) && e->probes[p].pick == -1 &&
 			    !t->probes[p].optional)
 				explain_probe(e, p, name);
 		if (!g)
@@ -568,9 +567,10 @@ void engine_report(const struct engine *e, FILE *out)
 		fprintf(out, "\n  cannot run\n");
 }
 
+/* Room for the longest text reported, the failure (escaping can make each byte six). */
 static void json_str(FILE *out, const char *s)
 {
-	char buf[1024];
+	char buf[sizeof(((struct engine *)0)->failure) * 6 + 1];
 
 	if (!s) {
 		fputs("null", out);

@@ -35,6 +35,7 @@ struct candidate_state {
 
 struct probe_state {
 	int chosen; /* candidate index, -1 = none */
+	int pick;   /* while a group resolves: this probe's pick in the variant being tried */
 	char variant[32]; /* the variant its group resolved to ("" if ungrouped) */
 	struct candidate_state *cands;
 };
