@@ -136,14 +136,20 @@ vm_tier() {
       "cp $vmout/COMPATIBILITY.md $root/docs/COMPATIBILITY.md"
     compat=failed
   fi
+  # The unit tests' fixture kernels must still be what the pinned kernels offer.
+  local fixtures=ok
+  "$root/tests/vm/check-fixtures.sh" "$vmout" || fixtures=failed
   echo "vm: tier took $((SECONDS - t0)) s"
-  if [ "$compat" != ok ]; then
-    # run-matrix.sh's last line counts the guests' assertions; this one adds the document's
-    local line p f
+  if [ "$compat" != ok ] || [ "$fixtures" != ok ]; then
+    # run-matrix.sh's last line counts the guests' assertions; these add the document's and
+    # the fixtures' checks
+    local line p f extra=0
+    [ "$compat" = ok ] || extra=$((extra + 1))
+    [ "$fixtures" = ok ] || extra=$((extra + 1))
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/vm-matrix.log" | tail -n1)
     p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"${line:-0 passed, 0 failed}")
     f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${line:-0 passed, 0 failed}")
-    echo "$p passed, $((f + 1)) failed"
+    echo "$p passed, $((f + extra)) failed"
     [ "$status" -ne 0 ] || status=1
   fi
   return "$status"
