@@ -269,13 +269,19 @@ int tracer_probe_report(struct invocation *tool_inv, const struct tracer_tool *t
 			FILE *out)
 {
 	struct session s;
-	int err, run_err;
+	int err, run_err, pre_err = 0;
 
 	err = session_init(&s, tool_inv, false);
 	if (err)
 		goto out;
+	/* the tool's own one-line reason ("ZFS is not loaded") goes to stderr; the report of
+	 * every candidate still follows, and the verdict is the precheck's */
+	if (tt->precheck)
+		pre_err = tt->precheck(&s.t, s.kf);
 	s.engine.explain_all = true;
 	run_err = engine_run(&s.engine, true);
+	if (pre_err)
+		run_err = pre_err;
 	if (json)
 		engine_report_json(&s.engine, tool_inv->tool->name, out);
 	else
