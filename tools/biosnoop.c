@@ -143,6 +143,7 @@ struct biosnoop_opts {
 	bool queued;
 	bool wallclock;
 	bool partition;
+	bool pattern;
 	const char *disk;              /* -d as given */
 	struct blockdev_range range;   /* -d resolved by validate() */
 	uint32_t pid;                  /* -p; 0 = any */
@@ -153,14 +154,18 @@ struct biosnoop_opts {
 
 static const struct biosnoop_opts biosnoop_defaults;
 
+/* Short letters are BCC's and libbpf-tools' biosnoop letters with their meanings, or none
+ * (docs/FLAGS.md, checked by tests/unit/test_flags_doc.c): -P is BCC's --pattern, so the
+ * partition column, which neither has, takes no letter. */
 enum {
 	OPT_CGROUP = 'c',
 	OPT_DISK = 'd',
 	OPT_MIN_MS = 'm',
 	OPT_PID = 'p',
-	OPT_PARTITION = 'P',
+	OPT_PATTERN = 'P',
 	OPT_QUEUED = 'Q',
 	OPT_WALLCLOCK = 't',
+	OPT_PARTITION = 0x100, /* long only; below the common options' 0x1000 */
 };
 
 static const struct argp_option biosnoop_options[] = {
@@ -175,6 +180,9 @@ static const struct argp_option biosnoop_options[] = {
 	{ "queued", OPT_QUEUED, NULL, 0, "Add QUE(ms): time queued in the OS before issue", 0 },
 	{ "timestamp", OPT_WALLCLOCK, NULL, 0,
 	  "Wall-clock time of day instead of seconds since start", 0 },
+	{ "pattern", OPT_PATTERN, NULL, 0,
+	  "Add P: S (sequential) if the request starts where the previous request completed on "
+	  "its disk ended, R (random) if not, as BCC's biosnoop -P", 0 },
 	{ "partition", OPT_PARTITION, NULL, 0, "Add PART: the partition holding each request", 0 },
 	{ 0 },
 };
@@ -197,6 +205,9 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 		return 0;
 	case OPT_PARTITION:
 		o->partition = true;
+		return 0;
+	case OPT_PATTERN:
+		o->pattern = true;
 		return 0;
 	case OPT_DISK:
 		if (!*arg)
@@ -348,6 +359,11 @@ static int biosnoop_validate(struct invocation *inv)
 				   o->duration_arg);
 	if (o->duration_arg)
 		inv->common.duration_ms = o->duration_ms;
+	/* the threshold is applied in the kernel: the requests it hides are the very ones a
+	 * pattern is judged against */
+	if (o->pattern && o->min_lat_ns)
+		return usage_error(inv, "--pattern cannot be combined with --min-ms: it judges each "
+				   "request against the previous one on its disk, which --min-ms hides");
 	if (o->disk && (err = validate_disk(inv, o)))
 		return err;
 	if (o->pid && (err = proc_validate_pid(inv, o->pid)))
@@ -457,6 +473,8 @@ static int biosnoop_start(struct tracer *t)
 		.queued = o->queued,
 		.wallclock = o->wallclock,
 		.partition = o->partition,
+		.pattern = o->pattern,
+		.latency_filtered = o->min_lat_ns != 0,
 		.start_mono_ns = t->start_mono_ns,
 		.start_real_ns = t->start_real_ns,
 	};
@@ -564,13 +582,19 @@ const struct tool tool_biosnoop = {
 	       "  COMM     name of the task that submitted the request (see Owner below)\n"
 	       "  PID      its process ID\n"
 	       "  DISK     whole disk: sda, nvme0n1, loop3; MAJ:MIN when it has no name\n"
-	       "  PART     (-P) partition holding the first sector; - if none\n"
+	       "  PART     (--partition) partition holding the first sector; - if none\n"
 	       "  T        type, as blktrace's rwbs: R read, W write, D discard, DE secure\n"
 	       "           erase, F flush, N other; F before the type is a preflush, after it\n"
 	       "           FUA; then A readahead, S sync, M metadata\n"
 	       "  SECTOR   first 512-byte sector, counted from the start of the whole disk;\n"
 	       "           - for a request without one (a flush)\n"
 	       "  BYTES    size of the request\n"
+	       "  P        (-P) pattern, as BCC's biosnoop -P: S sequential (the request starts\n"
+	       "           at the sector where the previous request completed on the same disk\n"
+	       "           ended), R random, - for the first request seen on a disk and for a\n"
+	       "           flush. The previous request is the previous one traced: under -p, -c\n"
+	       "           or -d PARTITION, that process's, cgroup's or partition's own.\n"
+	       "           Not with -m, whose hidden requests would be the previous ones.\n"
 	       "  QUE(ms)  (-Q) time from creation to issue to the driver; - if not seen\n"
 	       "  LAT(ms)  device latency: issue to completion\n"
 	       "A column widens, under a new header line, when a longer value appears.\n"
@@ -595,7 +619,9 @@ const struct tool tool_biosnoop = {
 	       "           none), \"dev_major\", \"dev_minor\", \"rwbs\" (the T column), \"sector\"\n"
 	       "           (null for a flush), \"bytes\", \"queue_ns\" (null if not seen),\n"
 	       "           \"latency_ns\",\n"
-	       "           \"owner_at_issue\" (true: comm and pid are the issuing task)\n"
+	       "           \"owner_at_issue\" (true: comm and pid are the issuing task),\n"
+	       "           \"pattern\" (\"sequential\", \"random\", or null as P's -; always\n"
+	       "           null under -m)\n"
 	       "  lost     \"time_ns\", \"ringbuf_full\", \"inflight_full\", \"done_missed\",\n"
 	       "           \"stale\", \"probe_missed\" (requests lost since the previous lost\n"
 	       "           record), \"issue_unseen\", \"merged\"; at most one a second\n"
@@ -626,7 +652,8 @@ const struct tool tool_biosnoop = {
 	.applet = true,
 	.examples = "iotrace biosnoop\tevery request on every disk until Ctrl-C\n"
 		    "iotrace biosnoop -d nvme0n1 -m 10\trequests on nvme0n1 slower than 10 ms\n"
-		    "iotrace biosnoop -d sda2 -Q -P\tonly partition sda2, with queue time and a PART column\n"
+		    "iotrace biosnoop -d sda2 -Q --partition\tonly partition sda2, with queue time and a PART column\n"
+		    "iotrace biosnoop -d sda -P\tsda's requests, each marked sequential or random\n"
 		    "iotrace biosnoop -c /sys/fs/cgroup/system.slice/mysql.service --json 60\t"
 		    "one minute of a service's I/O as JSON lines\n"
 		    "iotrace probes biosnoop\twhich attach points this kernel offers, and why\n",

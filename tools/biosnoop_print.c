@@ -14,7 +14,19 @@
 #define FIELD_MAX 128
 
 static const char csv_header[] = "time_ns,timestamp,comm,pid,disk,partition,dev_major,dev_minor,"
-				 "rwbs,sector,bytes,queue_ns,latency_ns,owner_at_issue\n";
+				 "rwbs,sector,bytes,queue_ns,latency_ns,owner_at_issue,pattern\n";
+
+/* JSON and CSV values (null when unknown), and the table's P column as BCC prints it */
+static const char *const pattern_names[] = {
+	[BIOSNOOP_PATTERN_UNKNOWN] = NULL,
+	[BIOSNOOP_PATTERN_SEQUENTIAL] = "sequential",
+	[BIOSNOOP_PATTERN_RANDOM] = "random",
+};
+static const char pattern_letters[] = {
+	[BIOSNOOP_PATTERN_UNKNOWN] = '-',
+	[BIOSNOOP_PATTERN_SEQUENTIAL] = 'S',
+	[BIOSNOOP_PATTERN_RANDOM] = 'R',
+};
 
 static size_t fmt_u64(char *buf, uint64_t v)
 {
@@ -159,6 +171,7 @@ void biosnoop_printer_init(struct biosnoop_printer *p, const struct biosnoop_pri
 		.type = 4,
 		.sector = 10,
 		.bytes = 7,
+		.pattern = 1,
 		.queue = 7,
 		.latency = 7,
 	};
@@ -209,6 +222,8 @@ static void table_header(struct biosnoop_printer *p, struct outbuf *o)
 	column(o, "T", 1, w->type, LEFT, false);
 	column(o, "SECTOR", 6, w->sector, RIGHT, false);
 	column(o, "BYTES", 5, w->bytes, RIGHT, false);
+	if (p->opts.pattern)
+		column(o, "P", 1, w->pattern, LEFT, false);
 	if (p->opts.queued)
 		column(o, "QUE(ms)", 7, w->queue, RIGHT, false);
 	column(o, "LAT(ms)", 7, w->latency, RIGHT, false);
@@ -236,10 +251,47 @@ static bool grow(int *width, size_t need)
 	return true;
 }
 
-static void print_table(struct biosnoop_printer *p, struct outbuf *o,
-			const struct biosnoop_event *e, const char *disk, const char *partition)
+/* Knuth's multiplicative hash, top 8 bits: device numbers differ in both the major (high)
+ * and the minor (low) bits, and 7:0 and 8:0 must not start in the same slot */
+static size_t disk_slot(uint32_t dev, size_t probe)
 {
-	struct cell time, comm, pid, dsk, part, type, sector, bytes, queue, lat;
+	return (((dev * 2654435761u) >> 24) + probe) % BIOSNOOP_PATTERN_DISKS;
+}
+
+enum biosnoop_pattern biosnoop_pattern_next(struct biosnoop_printer *p,
+					    const struct biosnoop_event *e)
+{
+	struct biosnoop_disk_end *d = NULL;
+	enum biosnoop_pattern pattern;
+
+	/* a flush has no place on the disk: it neither is judged nor moves the disk's end */
+	if (p->opts.latency_filtered || e->sector == BIOSNOOP_NO_SECTOR)
+		return BIOSNOOP_PATTERN_UNKNOWN;
+	for (size_t i = 0; i < BIOSNOOP_PATTERN_DISKS; i++) {
+		d = &p->disk_ends[disk_slot(e->dev, i)];
+		if (!d->used || d->dev == e->dev)
+			break;
+		d = NULL;
+	}
+	if (!d)
+		return BIOSNOOP_PATTERN_UNKNOWN;
+	if (!d->used)
+		pattern = BIOSNOOP_PATTERN_UNKNOWN;
+	else if (e->sector == d->end_sector)
+		pattern = BIOSNOOP_PATTERN_SEQUENTIAL;
+	else
+		pattern = BIOSNOOP_PATTERN_RANDOM;
+	d->used = true;
+	d->dev = e->dev;
+	d->end_sector = e->sector + e->bytes / 512;
+	return pattern;
+}
+
+static void print_table(struct biosnoop_printer *p, struct outbuf *o,
+			const struct biosnoop_event *e, const char *disk, const char *partition,
+			enum biosnoop_pattern pattern)
+{
+	struct cell time, comm, pid, dsk, part, type, sector, bytes, pat, queue, lat;
 	struct biosnoop_widths *w = &p->w;
 	bool grew = false;
 
@@ -267,6 +319,8 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 	else
 		sector.n = fmt_u64(sector.s, e->sector);
 	bytes.n = fmt_u64(bytes.s, e->bytes);
+	pat.s[0] = pattern_letters[pattern];
+	pat.n = 1;
 	if (e->queue_ns)
 		queue.n = fmt_fixed(queue.s, e->queue_ns / 1000, 3);
 	else
@@ -296,6 +350,8 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 	column(o, type.s, type.n, w->type, LEFT, false);
 	column(o, sector.s, sector.n, w->sector, RIGHT, false);
 	column(o, bytes.s, bytes.n, w->bytes, RIGHT, false);
+	if (p->opts.pattern)
+		column(o, pat.s, pat.n, w->pattern, LEFT, false);
 	if (p->opts.queued)
 		column(o, queue.s, queue.n, w->queue, RIGHT, false);
 	column(o, lat.s, lat.n, w->latency, RIGHT, false);
@@ -324,7 +380,8 @@ static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *
 }
 
 static void print_json(struct biosnoop_printer *p, struct outbuf *o,
-		       const struct biosnoop_event *e, const char *disk, const char *partition)
+		       const struct biosnoop_event *e, const char *disk, const char *partition,
+		       enum biosnoop_pattern pattern)
 {
 	json_open(p, o, "io", e->ts_ns);
 	json_key(o, "comm");
@@ -360,13 +417,22 @@ static void print_json(struct biosnoop_printer *p, struct outbuf *o,
 	out_u64(o, e->lat_ns);
 	json_key(o, "owner_at_issue");
 	if (e->flags & BIOSNOOP_EV_OWNER_AT_ISSUE)
-		out_lit(o, "true}\n");
+		out_lit(o, "true");
 	else
-		out_lit(o, "false}\n");
+		out_lit(o, "false");
+	json_key(o, "pattern");
+	if (pattern_names[pattern]) {
+		out_bytes(o, "\"", 1);
+		out_str(o, pattern_names[pattern]);
+		out_lit(o, "\"}\n");
+	} else {
+		out_lit(o, "null}\n");
+	}
 }
 
 static void print_csv(struct biosnoop_printer *p, struct outbuf *o,
-		      const struct biosnoop_event *e, const char *disk, const char *partition)
+		      const struct biosnoop_event *e, const char *disk, const char *partition,
+		      enum biosnoop_pattern pattern)
 {
 	char buf[48];
 
@@ -398,22 +464,27 @@ static void print_csv(struct biosnoop_printer *p, struct outbuf *o,
 		out_u64(o, e->queue_ns);
 	out_bytes(o, ",", 1);
 	out_u64(o, e->lat_ns);
-	out_str(o, e->flags & BIOSNOOP_EV_OWNER_AT_ISSUE ? ",true\n" : ",false\n");
+	out_str(o, e->flags & BIOSNOOP_EV_OWNER_AT_ISSUE ? ",true," : ",false,");
+	if (pattern_names[pattern])
+		out_str(o, pattern_names[pattern]);
+	out_bytes(o, "\n", 1);
 }
 
 void biosnoop_print_event(struct biosnoop_printer *p, struct outbuf *o,
 			  const struct biosnoop_event *e, const char *disk, const char *partition)
 {
+	enum biosnoop_pattern pattern = biosnoop_pattern_next(p, e);
+
 	p->records++;
 	switch (p->opts.format) {
 	case FORMAT_JSON:
-		print_json(p, o, e, disk, partition);
+		print_json(p, o, e, disk, partition, pattern);
 		break;
 	case FORMAT_CSV:
-		print_csv(p, o, e, disk, partition);
+		print_csv(p, o, e, disk, partition, pattern);
 		break;
 	default:
-		print_table(p, o, e, disk, partition);
+		print_table(p, o, e, disk, partition, pattern);
 		break;
 	}
 }

@@ -16,7 +16,11 @@ struct biosnoop_print_opts {
 	enum output_format format;
 	bool queued;    /* -Q: QUE(ms) column */
 	bool wallclock; /* -t: local time of day instead of seconds since start */
-	bool partition; /* -P: PART column */
+	bool partition; /* --partition: PART column */
+	bool pattern;   /* -P: P column (sequential or random) */
+	/* The kernel drops requests below a latency threshold (-m): a disk's previous request
+	 * may never arrive, so no request can be judged sequential or random. */
+	bool latency_filtered;
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at start: event times count from here */
 	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
 	size_t disk_width;      /* longest disk name known at start */
@@ -25,7 +29,24 @@ struct biosnoop_print_opts {
 
 /* Table column widths; they only grow, and the header is printed again when they do. */
 struct biosnoop_widths {
-	int time, comm, pid, disk, part, type, sector, bytes, queue, latency;
+	int time, comm, pid, disk, part, type, sector, bytes, pattern, queue, latency;
+};
+
+enum biosnoop_pattern {
+	BIOSNOOP_PATTERN_UNKNOWN,    /* first request seen on its disk, a flush, or -m */
+	BIOSNOOP_PATTERN_SEQUENTIAL, /* starts where the disk's previous request ended */
+	BIOSNOOP_PATTERN_RANDOM,
+};
+
+/* Where each disk's last completed request ended, as BCC's biosnoop -P keeps it: a request
+ * is sequential when it starts there. Completion order, per whole disk. Disks beyond the
+ * table's size stay unknown rather than evicting others. */
+#define BIOSNOOP_PATTERN_DISKS 256
+
+struct biosnoop_disk_end {
+	uint32_t dev;
+	bool used;
+	uint64_t end_sector;
 };
 
 struct biosnoop_printer {
@@ -37,11 +58,16 @@ struct biosnoop_printer {
 	int64_t utc_sec;
 	char utc_text[32];
 	uint64_t records; /* io records printed */
+	struct biosnoop_disk_end disk_ends[BIOSNOOP_PATTERN_DISKS]; /* open addressing by dev */
 };
 
 void biosnoop_printer_init(struct biosnoop_printer *p, const struct biosnoop_print_opts *opts);
 /* Table and CSV header (nothing for JSON). */
 void biosnoop_print_header(struct biosnoop_printer *p, struct outbuf *o);
+/* Judge one request against its disk's previous one and remember where it ends. Every
+ * format calls it once per request, in completion order. */
+enum biosnoop_pattern biosnoop_pattern_next(struct biosnoop_printer *p,
+					    const struct biosnoop_event *e);
 /* One request. disk is never NULL ("MAJ:MIN" when unknown); partition may be. */
 void biosnoop_print_event(struct biosnoop_printer *p, struct outbuf *o,
 			  const struct biosnoop_event *e, const char *disk, const char *partition);

@@ -28,13 +28,14 @@ from livelib import (CSV_FIELDS, IOTRACE, JSON_IO_FIELDS, JSON_LOST_FIELDS,
 @test
 def table_shows_direct_io(stack):
     """Known direct I/O on loopN: each request once, with its disk, type, sector, size, owner;
-    every row lines up under the header (with -Q and -P, all columns)."""
+    every row lines up under the header (with -Q, --partition and -P, all columns)."""
     s = Scratch(stack)
     dev = loop_device(stack, s.file("a.img", 32 << 20))
     w = Writer(stack, "iot-writer", standard_ops(dev))
-    out, err = trace(stack, ["-d", os.path.basename(dev), "-Q", "-P"], [w])
+    out, err = trace(stack, ["-d", os.path.basename(dev), "-Q", "--partition", "-P"], [w])
     rows = parse_table(out.decode())
-    check(rows and "QUE(ms)" in rows[0] and "PART" in rows[0], "no QUE/PART column: %r" % rows[:1])
+    check(rows and "QUE(ms)" in rows[0] and "PART" in rows[0] and "P" in rows[0],
+          "no QUE/PART/P column: %r" % rows[:1])
     mine = expect_ops(rows, w, os.path.basename(dev), key_type="T", key_sector="SECTOR",
                       key_bytes="BYTES", key_comm="COMM", key_pid="PID", key_disk="DISK")
     for r in mine:
@@ -126,14 +127,74 @@ def partition_filter_shows_only_that_partition(stack):
     sectors = sorted((r["rwbs"][0], r["sector"], r["bytes"]) for r in ios if r["pid"] == w.pid)
     want = sorted([("W", p1_start + 8, 4096), ("W", p1_start + 100, 8192), ("R", p1_start + 8, 4096)])
     check(sectors == want, "partition events %r, want %r" % (sectors, want))
-    # -P names the partition in the table; -d also takes any path to the node (by-id style)
+    # --partition names the partition in the table; -d also takes any path to the node
+    # (by-id style)
     link = os.path.join(s.dir, "by-id-disk")
     os.symlink(dev, link)
     w2 = Writer(stack, "iot-parts2", [[p1, "W", 8192, 4096]])
-    out, _ = trace(stack, ["-d", link, "-P"], [w2])
+    out, _ = trace(stack, ["-d", link, "--partition"], [w2])
     rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w2.pid]
     check(len(rows) == 1 and rows[0]["PART"] == name + "p1" and rows[0]["DISK"] == name and
-          int(rows[0]["SECTOR"]) == p1_start + 16, "-P rows %r" % rows)
+          int(rows[0]["SECTOR"]) == p1_start + 16, "--partition rows %r" % rows)
+
+
+def judge_patterns(rows, key_sector, key_bytes, no_sector):
+    """BCC's biosnoop -P rule over rows in output (completion) order, per disk: S when a
+    request starts where the previous one ended, R when not, None for the first one and for
+    requests without a sector (flushes), which do not move the end either."""
+    ends, want = {}, []
+    for r in rows:
+        if r[key_sector] in no_sector:
+            want.append(None)
+            continue
+        sector, size = int(r[key_sector]), int(r[key_bytes])
+        end = ends.get(r["disk"] if "disk" in r else r["DISK"])
+        want.append(None if end is None else "S" if sector == end else "R")
+        ends[r["disk"] if "disk" in r else r["DISK"]] = sector + size // 512
+    return want
+
+
+@test
+def pattern_marks_sequential_and_random(stack):
+    """-P is BCC's --pattern: each request against the one before it on the same disk. Three
+    back-to-back writes, a jump, a read that continues it, a jump back; on two disks at once,
+    so that one disk's requests between another's change nothing. Table, JSON and CSV agree
+    with the rule recomputed from their own rows (other tasks' I/O may come between)."""
+    s = Scratch(stack)
+    a = loop_device(stack, s.file("a.img", 32 << 20))
+    b = loop_device(stack, s.file("b.img", 32 << 20))
+    ops = [[a, "W", 0, 4096], [b, "W", 1 << 20, 8192], [a, "W", 4096, 4096],
+           [a, "W", 8192, 8192], [b, "W", (1 << 20) + 8192, 4096], [a, "W", 1 << 20, 4096],
+           [a, "R", (1 << 20) + 4096, 4096], [a, "R", 0, 4096]]
+    names = [os.path.basename(a), os.path.basename(b)]
+    want_mine = [None, None, "S", "S", "S", "R", "S", "R"]
+    for fmt in ("table", "json", "csv"):
+        w = Writer(stack, "iot-pattern", ops)
+        args = ["-P"] + {"table": [], "json": ["--json"], "csv": ["--csv"]}[fmt]
+        out, _ = trace(stack, args, [w])
+        text = out.decode()
+        if fmt == "table":
+            rows = [dict(r, disk=r["DISK"]) for r in parse_table(text) if r["DISK"] in names]
+            got = [{"S": "S", "R": "R", "-": None}[r["P"]] for r in rows]
+            want = judge_patterns(rows, "SECTOR", "BYTES", ("-",))
+            pids = [int(r["PID"]) for r in rows]
+        else:
+            if fmt == "json":
+                rows = [r for r in io_records(parse_json_lines(text)) if r["disk"] in names]
+            else:
+                rows = [r for r in csv.DictReader(io.StringIO(text)) if r["disk"] in names]
+            short = {"sequential": "S", "random": "R", None: None, "": None}
+            got = [short[r["pattern"]] for r in rows]
+            want = judge_patterns(rows, "sector", "bytes", (None, ""))
+            pids = [int(r["pid"]) for r in rows]
+        check(got == want, "%s: patterns %r, the rule says %r" % (fmt, got, want))
+        mine = [g for g, pid in zip(got, pids) if pid == w.pid]
+        # nobody else's request on these disks came between: exactly the planned answers
+        if len(mine) == len(rows):
+            check(mine == want_mine, "%s: writer's patterns %r, want %r" % (fmt, mine, want_mine))
+        else:
+            check(len(mine) == len(ops), "%s: writer has %d rows, did %d operations" %
+                  (fmt, len(mine), len(ops)))
 
 
 @test

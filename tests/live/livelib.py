@@ -42,14 +42,14 @@ LOOP_CTL_REMOVE = 0x4C81
 
 JSON_IO_FIELDS = {"record", "schema", "time_ns", "timestamp", "comm", "pid", "disk", "partition",
                   "dev_major", "dev_minor", "rwbs", "sector", "bytes", "queue_ns",
-                  "latency_ns", "owner_at_issue"}
+                  "latency_ns", "owner_at_issue", "pattern"}
 JSON_SUMMARY_FIELDS = {"record", "schema", "time_ns", "events", "lost", "ringbuf_full", "inflight_full",
                        "issue_unseen", "done_missed", "stale", "merged", "probe_missed"}
 JSON_LOST_FIELDS = {"record", "schema", "time_ns", "ringbuf_full", "inflight_full", "issue_unseen",
                     "done_missed", "stale", "merged", "probe_missed"}
 CSV_FIELDS = ["time_ns", "timestamp", "comm", "pid", "disk", "partition", "dev_major",
               "dev_minor", "rwbs", "sector", "bytes", "queue_ns", "latency_ns",
-              "owner_at_issue"]
+              "owner_at_issue", "pattern"]
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
                    "runtime error:")
 

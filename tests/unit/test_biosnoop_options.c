@@ -37,7 +37,11 @@ static const struct bad_case bad_cases[] = {
 	{ { "iotrace", "biosnoop", "1", "2" }, "unexpected argument '2'" },
 	{ { "iotrace", "biosnoop", "-D", "2", "3" }, "--duration 2.000 and DURATION 3 differ" },
 	{ { "iotrace", "biosnoop", "3", "-D", "2.5" }, "--duration 2.500 and DURATION 3 differ" },
-	{ { "iotrace", "biosnoop", "-Q", "-P", "-t", "-m", "x" }, "invalid --min-ms 'x'" },
+	{ { "iotrace", "biosnoop", "-Q", "--partition", "-t", "-m", "x" }, "invalid --min-ms 'x'" },
+	/* -P is BCC's --pattern; the partition column has no letter */
+	{ { "iotrace", "biosnoop", "-P", "-m", "5" }, "--pattern cannot be combined with --min-ms" },
+	{ { "iotrace", "biosnoop", "--min-ms=0.5", "--pattern" }, "--pattern cannot be combined" },
+	{ { "iotrace", "biosnoop", "--partition=1" }, "doesn't allow an argument" },
 };
 
 static void bad_command_lines(void **state)
@@ -71,6 +75,7 @@ static void help_documents_columns_fields_and_exit_statuses(void **state)
 		"\"lost\"", "\"ringbuf_full\"", "\"inflight_full\"", "\"summary\"", "\"events\"",
 		"\"issue_unseen\"", "--csv", "Exit status: 0", "1 when", "2 on usage errors",
 		"--disk", "--pid", "--cgroup", "--min-ms", "--queued", "--timestamp", "--partition",
+		"-P, --pattern", "S sequential", "R random", "\"pattern\"", "\"sequential\"",
 		"[DURATION]", "does not exist instead of waiting",
 	};
 

@@ -242,11 +242,11 @@ static void json_record_has_every_documented_field(void **state)
 		"{\"record\":\"io\",\"schema\":1,\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
 		"\"comm\":\"iot-writer\",\"pid\":4242,\"disk\":\"loop0\",\"partition\":\"loop0p1\","
 		"\"dev_major\":259,\"dev_minor\":3,\"rwbs\":\"WS\",\"sector\":2048,\"bytes\":8192,"
-		"\"queue_ns\":1500,\"latency_ns\":2000000,\"owner_at_issue\":false}\n"
+		"\"queue_ns\":1500,\"latency_ns\":2000000,\"owner_at_issue\":false,\"pattern\":null}\n"
 		"{\"record\":\"io\",\"schema\":1,\"time_ns\":2500000000,\"timestamp\":\"2023-11-14T22:13:22.500000Z\","
 		"\"comm\":\"iot-writer\",\"pid\":4242,\"disk\":\"259:3\",\"partition\":null,"
 		"\"dev_major\":259,\"dev_minor\":3,\"rwbs\":\"WS\",\"sector\":2048,\"bytes\":8192,"
-		"\"queue_ns\":null,\"latency_ns\":2000000,\"owner_at_issue\":true}\n");
+		"\"queue_ns\":null,\"latency_ns\":2000000,\"owner_at_issue\":true,\"pattern\":\"random\"}\n");
 }
 
 /* out_u64 writes two digits per step: every digit count and both ends of the range. */
@@ -322,9 +322,116 @@ static void csv_has_a_header_and_same_facts(void **state)
 	biosnoop_print_event(&p, &out, &e, "sda", NULL);
 	assert_string_equal(text(),
 		"time_ns,timestamp,comm,pid,disk,partition,dev_major,dev_minor,rwbs,sector,bytes,"
-		"queue_ns,latency_ns,owner_at_issue\n"
-		"1000000,2023-11-14T22:13:20.001000Z,dd,9,sda,sda1,8,0,RA,2048,4096,,5000,false\n"
-		"1000000,2023-11-14T22:13:20.001000Z,dd,9,sda,,8,0,RA,2048,4096,77,5000,false\n");
+		"queue_ns,latency_ns,owner_at_issue,pattern\n"
+		"1000000,2023-11-14T22:13:20.001000Z,dd,9,sda,sda1,8,0,RA,2048,4096,,5000,false,\n"
+		"1000000,2023-11-14T22:13:20.001000Z,dd,9,sda,,8,0,RA,2048,4096,77,5000,false,random\n");
+}
+
+static void init_pattern(struct biosnoop_printer *p, enum output_format f, bool latency_filtered)
+{
+	struct biosnoop_print_opts o = {
+		.format = f,
+		.pattern = true,
+		.latency_filtered = latency_filtered,
+		.start_mono_ns = START_MONO,
+		.start_real_ns = START_REAL,
+		.disk_width = 5,
+	};
+
+	reset();
+	biosnoop_printer_init(p, &o);
+}
+
+/* BCC's rule: sequential when a request starts where the previous request completed on the
+ * same disk ended; the first one on a disk is unknown; a flush has no place and moves nothing. */
+static void pattern_follows_each_disk_in_completion_order(void **state)
+{
+	uint32_t a = blockdev_kdev(7, 0), b = blockdev_kdev(8, 0);
+	struct {
+		struct biosnoop_event e;
+		const char *disk;
+		char want;
+	} steps[] = {
+		{ event(1, "dd", 1, a, "W", 0, 4096, 0, MS), "loop0", '-' },
+		{ event(2, "dd", 1, b, "R", 100, 4096, 0, MS), "sda", '-' },
+		{ event(3, "dd", 1, a, "W", 8, 4096, 0, MS), "loop0", 'S' },
+		{ event(4, "dd", 1, a, "W", 8, 4096, 0, MS), "loop0", 'R' }, /* the same place again */
+		{ event(5, "dd", 1, b, "R", 108, 512, 0, MS), "sda", 'S' },  /* a's requests between */
+		{ event(6, "dd", 1, a, "FF", BIOSNOOP_NO_SECTOR, 0, 0, MS), "loop0", '-' },
+		{ event(7, "dd", 1, a, "W", 16, 1024, 0, MS), "loop0", 'S' }, /* the flush moved nothing */
+		{ event(8, "dd", 1, a, "W", 0, 4096, 0, MS), "loop0", 'R' },  /* backwards */
+	};
+	struct biosnoop_printer p;
+	const char *line;
+
+	init_pattern(&p, FORMAT_TABLE, false);
+	biosnoop_print_header(&p, &out);
+	assert_non_null(strstr(text(), "BYTES P LAT(ms)"));
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		size_t before = out.len;
+		char want[8];
+
+		biosnoop_print_event(&p, &out, &steps[i].e, steps[i].disk, NULL);
+		line = text() + before;
+		snprintf(want, sizeof(want), " %c ", steps[i].want);
+		if (!strstr(line, want))
+			fail_msg("request %zu: want P %c in '%s'", i, steps[i].want, line);
+	}
+	assert_aligned(text(), "LLRLLRRLR");
+
+	init_pattern(&p, FORMAT_JSON, false);
+	for (size_t i = 0; i < 4; i++)
+		biosnoop_print_event(&p, &out, &steps[i].e, steps[i].disk, NULL);
+	line = strstr(text(), "\"pattern\":null}\n");
+	assert_non_null(line);
+	line = strstr(line + 1, "\"pattern\":null}\n");
+	assert_non_null(line);
+	line = strstr(line + 1, "\"pattern\":\"sequential\"}\n");
+	assert_non_null(line);
+	assert_non_null(strstr(line + 1, "\"pattern\":\"random\"}\n"));
+
+	init_pattern(&p, FORMAT_CSV, false);
+	biosnoop_print_header(&p, &out);
+	biosnoop_print_event(&p, &out, &steps[0].e, "loop0", NULL);
+	biosnoop_print_event(&p, &out, &steps[2].e, "loop0", NULL);
+	assert_non_null(strstr(text(), ",owner_at_issue,pattern\n"));
+	assert_non_null(strstr(text(), ",false,\n"));
+	assert_non_null(strstr(text(), ",false,sequential\n"));
+}
+
+/* Under -m the kernel hides the requests a pattern would be judged against. */
+static void pattern_is_unknown_under_a_latency_filter(void **state)
+{
+	struct biosnoop_event e = event(1, "dd", 1, blockdev_kdev(7, 0), "W", 0, 4096, 0, MS);
+	struct biosnoop_printer p;
+
+	init_pattern(&p, FORMAT_JSON, true);
+	for (int i = 0; i < 3; i++) {
+		biosnoop_print_event(&p, &out, &e, "loop0", NULL);
+		e.sector += 8;
+	}
+	assert_null(strstr(text(), "sequential"));
+	assert_null(strstr(text(), "random"));
+}
+
+/* More disks than the table holds: the first ones keep being judged, the rest stay unknown
+ * instead of pushing others out. */
+static void pattern_table_full_leaves_new_disks_unknown(void **state)
+{
+	struct biosnoop_printer p;
+	struct biosnoop_event e;
+
+	init_pattern(&p, FORMAT_TABLE, false);
+	for (uint32_t minor = 0; minor <= BIOSNOOP_PATTERN_DISKS; minor++) {
+		e = event(1, "dd", 1, blockdev_kdev(7, minor), "W", 0, 4096, 0, MS);
+		assert_int_equal(biosnoop_pattern_next(&p, &e), BIOSNOOP_PATTERN_UNKNOWN);
+	}
+	for (uint32_t minor = 0; minor <= BIOSNOOP_PATTERN_DISKS; minor++) {
+		e = event(2, "dd", 1, blockdev_kdev(7, minor), "W", 8, 4096, 0, MS);
+		assert_int_equal(biosnoop_pattern_next(&p, &e),
+				 minor < BIOSNOOP_PATTERN_DISKS ? BIOSNOOP_PATTERN_SEQUENTIAL :
+								  BIOSNOOP_PATTERN_UNKNOWN);
+	}
 }
 
 int main(void)
@@ -341,6 +448,9 @@ int main(void)
 		cmocka_unit_test(early_completion_has_negative_time),
 		cmocka_unit_test(wallclock_is_local_time_of_day),
 		cmocka_unit_test(csv_has_a_header_and_same_facts),
+		cmocka_unit_test(pattern_follows_each_disk_in_completion_order),
+		cmocka_unit_test(pattern_is_unknown_under_a_latency_filter),
+		cmocka_unit_test(pattern_table_full_leaves_new_disks_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

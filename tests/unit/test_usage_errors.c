@@ -55,6 +55,10 @@ static const struct usage_case biosnoop_cases[] = {
 	USAGE("'--json' doesn't allow an argument", "iotrace", "biosnoop", "--json=1"),
 	USAGE("unrecognized option '--bogus=1'", "iotrace", "biosnoop", "--bogus=1"),
 	USAGE("invalid option -- 'q'", "iotrace", "biosnoop", "-vq"),
+	USAGE("'--pattern' doesn't allow an argument", "iotrace", "biosnoop", "--pattern=1"),
+	/* --pa could be --pattern or --partition; -P is BCC's --pattern, in a cluster too */
+	USAGE("'--pa' is ambiguous", "iotrace", "biosnoop", "--pa"),
+	USAGE("--pattern cannot be combined with --min-ms", "iotrace", "biosnoop", "-QPm", "5"),
 	/* a negative DURATION is read as an option; after -- it is a DURATION */
 	USAGE("invalid option -- '1'", "iotrace", "biosnoop", "-1"),
 	USAGE("invalid DURATION '-5'", "iotrace", "biosnoop", "--", "-5"),
