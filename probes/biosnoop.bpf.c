@@ -554,9 +554,11 @@ static __always_inline int rq_done(struct request *rq)
 /* blk_update_request(rq, error, nr_bytes) and block_rq_complete: a driver may complete a
  * request in parts (SCSI, a short loop read), and only the call that ends its last bio ends
  * the request (the function then returns false). */
-static __always_inline int rq_done_bytes(struct request *rq, u32 nr_bytes)
+static __always_inline int rq_done_bytes(struct request *rq, u32 nr_bytes, bool direct)
 {
-	if (nr_bytes < BPF_CORE_READ(rq, __data_len) && BPF_CORE_READ(rq, bio))
+	/* (the bio pointer only in the rare partial case: a typed pointer load costs the
+	 * verifier, a probe read costs every request) */
+	if (nr_bytes < RQ_FIELD(direct, rq, __data_len) && BPF_CORE_READ(rq, bio))
 		return 0;
 	return rq_done(rq);
 }
@@ -654,12 +656,12 @@ int BPF_KPROBE(kprobe_start_request, struct request *rq) { return rq_issued(rq, 
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(tp_btf_rq_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
-	return rq_done_bytes(rq, nr_bytes);
+	return rq_done_bytes(rq, nr_bytes, true);
 }
 SEC("raw_tp/block_rq_complete")
 int raw_tp_rq_complete(struct bpf_raw_tracepoint_args *ctx)
 {
-	return rq_done_bytes(RAW_ARG(ctx, 0), (u32)ctx->args[2]);
+	return rq_done_bytes(RAW_ARG(ctx, 0), (u32)ctx->args[2], false);
 }
 SEC("fentry/blk_account_io_done")
 int BPF_PROG(fentry_acct_done, struct request *rq) { return rq_done(rq); }
@@ -672,12 +674,12 @@ int BPF_KPROBE(kprobe_acct_done, struct request *rq) { return rq_done(rq); }
 SEC("fentry/blk_update_request")
 int BPF_PROG(fentry_update_request, struct request *rq, int error, unsigned int nr_bytes)
 {
-	return rq_done_bytes(rq, nr_bytes);
+	return rq_done_bytes(rq, nr_bytes, true);
 }
 SEC("kprobe/blk_update_request")
 int BPF_KPROBE(kprobe_update_request, struct request *rq, int error, unsigned int nr_bytes)
 {
-	return rq_done_bytes(rq, nr_bytes);
+	return rq_done_bytes(rq, nr_bytes, false);
 }
 SEC("fentry/blk_mq_end_request_batch")
 int BPF_PROG(fentry_end_request_batch, struct io_comp_batch *iob) { return rq_batch_done(iob); }
