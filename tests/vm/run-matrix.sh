@@ -10,8 +10,11 @@
 # the console; a kernel without that line counts as one). On a failure it prints the
 # guest's "... FAIL: ..." lines and the end of its console log. Exits non-zero if any
 # kernel failed. A guest whose kernel hung or panicked (boot.sh makes soft lockups and hung
-# tasks panic, with every CPU's stack on the console) is booted once more; its line then
-# says RETRIED and where the first boot's log is. Failed assertions are never retried.
+# tasks panic, with every CPU's stack on the console) is booted once more (the guest sees
+# iotrace.attempt=2 on its kernel command line), so the rest of its assertions still run;
+# but the kernel FAILS whatever the second boot says: its line says RETRIED, where the
+# first boot's log is, and how many "FAIL:" lines that boot printed, and the totals count
+# those lines plus one failure for the hang or panic itself. Nothing is forgiven by a retry.
 # Per kernel, DIR/<id>[-zfs]/ keeps console.log, artefacts/, initramfs, result.
 # --iotrace ""  runs without an iotrace binary. --facts-dir copies each guest's
 # artefacts/facts to FACTS_DIR/<id>/ (tests/vm/facts is the checked-in copy).
@@ -87,7 +90,7 @@ for id in $kernels; do
         for attempt in 1 2; do
             set +e
             "$VM_DIR/boot.sh" --kernel "$id" --initrd "$dir/initramfs.cpio.gz" --out "$dir" \
-                --timeout "$tmo" --mem "$mem" --guest-timeout $((tmo - 60))
+                --timeout "$tmo" --mem "$mem" --guest-timeout $((tmo - 60)) --append "iotrace.attempt=$attempt"
             rc=$?
             set -e
             case $rc in
@@ -98,14 +101,17 @@ for id in $kernels; do
             *) status="FAIL $(cut -d' ' -f2 "$dir/result" 2>/dev/null || echo "guest-status=$rc")" ;;
             esac
             # A guest kernel that stopped by itself (a lockup made to panic, a hang) gets one
-            # more boot: emulated SMP under TCG has hung this way without anything of ours
-            # on the stacks. The first boot's log is kept and named in the result line; a
-            # failed assertion is never retried.
+            # more boot, so that the rest of the guest's assertions run: emulated SMP under
+            # TCG has hung this way without anything of ours on the stacks. But the kernel
+            # fails anyway (below): the first boot's log is kept and named in the result line,
+            # and its FAIL lines stay in the totals. A failed assertion is never retried.
             ((attempt == 1)) && [[ $rc == 124 || $rc == 126 ]] || break
-            retried="boot 1 failed in the kernel (${status#FAIL }), log in $dir/attempt-1/"
             rm -rf "$dir/attempt-1" && mkdir -p "$dir/attempt-1"
             mv "$dir"/{console.log,ttyS1.log,result,qemu.stdout} "$dir/attempt-1/" 2>/dev/null || true
-            log "$id: RETRY: $retried; booting once more"
+            [[ ! -d $dir/artefacts ]] || mv "$dir/artefacts" "$dir/attempt-1/"
+            first_fails=$(tr -d '\r' <"$dir/attempt-1/console.log" 2>/dev/null | grep -ac ' FAIL: ' || true)
+            retried="boot 1 failed in the kernel (${status#FAIL }) after ${first_fails:-0} FAIL line(s), log in $dir/attempt-1/"
+            log "$id: RETRY: $retried; booting once more (this kernel fails whatever boot 2 says)"
             retries=$((retries + 1))
         done
     fi
@@ -113,6 +119,8 @@ for id in $kernels; do
         mkdir -p "$facts/$id"
         install -m 644 "$dir"/artefacts/facts/* "$facts/$id/"
     fi
+    # a retried guest fails: its first boot hung or panicked
+    if [[ -n $retried && $status == PASS ]]; then status="FAIL boot 2 passed"; fi
     detail=${status#PASS}
     detail=${detail#FAIL }
     [[ -z $retried ]] || detail="${detail:+$detail; }RETRIED: $retried"
@@ -127,12 +135,27 @@ for id in $kernels; do
     elif [[ $status == PASS ]]; then
         cpass=$((cpass + 1))
     else
-        cfail=$((cfail + 1))
+        # no count (it crashed, hung or never ran): its FAIL lines, plus one for the end
+        cfail=$((cfail + 1 + $(tr -d '\r' <"$dir/console.log" 2>/dev/null | grep -ac ' FAIL: ' || true)))
+    fi
+    # a retry keeps the first boot's failures: its FAIL lines, plus one for the hang/panic
+    # (unless the line above already counted the kernel's failure once more)
+    if [[ -n $retried ]]; then
+        cfail=$((cfail + first_fails))
+        [[ -z $checks ]] || ((cf == 0)) || cfail=$((cfail + 1))
     fi
     line=$(printf '%-4s %-9s %-22s %6ss %s' "${status%% *}" "$name" "$(kconf "$id" KREL)" "$(elapsed "$t")" "$detail")
     [[ $status == PASS ]] && pass=$((pass + 1)) || fail=$((fail + 1))
     lines+=("$line")
     echo "$line"
+    if [[ -n $retried ]]; then
+        {
+            echo "----- $name: boot 1 (hung or panicked; $dir/attempt-1/console.log): its FAIL lines -----"
+            tr -d '\r' <"$dir/attempt-1/console.log" 2>/dev/null | grep -a ' FAIL: ' | head -60 || true
+            echo "----- $name: boot 1: last 20 lines of its console -----"
+            tr -d '\r' <"$dir/attempt-1/console.log" 2>/dev/null | tail -20 || true
+        } >&2
+    fi
     if [[ $status != PASS && -s $dir/console.log ]]; then
         {
             echo "----- $name: failed assertions (grep 'FAIL:' $dir/console.log) -----"
@@ -147,7 +170,7 @@ for id in $kernels; do
 done
 log "matrix done in $(elapsed "$t_all")s; logs in $out"
 retry_note=""
-((retries == 0)) || retry_note=", $retries booted twice after a guest kernel failure (see RETRIED above)"
+((retries == 0)) || retry_note=" ($retries of them booted twice after a hang or panic: see RETRIED above)"
 echo "kernels: $pass passed, $fail failed$retry_note"
 echo "$cpass passed, $cfail failed"
 ((fail == 0))
