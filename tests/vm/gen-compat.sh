@@ -29,6 +29,7 @@ import json, os, sys
 
 dirs = sys.argv[1:]
 kernels = []  # (id, facts, choices, owners, probes-json-by-(tool,backend))
+drivers = {}  # kernel id -> [(driver, disk, sched, backend, result, seen, kcount, known, lost, events, why)]
 for d in dirs:
     a = os.path.join(d, "artefacts")
     facts = {}
@@ -70,7 +71,18 @@ for d in dirs:
                     probes[(tool, backend)] = json.loads(f.readline())
             except (OSError, ValueError):
                 pass
-    kernels.append((facts.get("kernel_id", os.path.basename(d)), facts, choices, owners, probes))
+    kid = facts.get("kernel_id", os.path.basename(d))
+    path = os.path.join(a, "compat", "drivers.txt")
+    if os.path.exists(path):
+        rows = drivers.setdefault(kid, [])
+        with open(path) as f:
+            for line in f:
+                # DRIVER DISK SCHED BACKEND RESULT SEEN KERNEL KNOWN LOST EVENTS - WHY
+                w = line.rstrip("\n").split(None, 10)
+                if len(w) >= 10:
+                    why = w[10] if len(w) > 10 else ""
+                    rows.append(tuple(w[:10]) + ((why[2:] if why.startswith("- ") else why.lstrip("-")).strip(),))
+    kernels.append((kid, facts, choices, owners, probes))
 
 ids = [k[0] for k in kernels]
 out = []
@@ -189,6 +201,70 @@ for kid, facts, choices, owners, probes in kernels:
         at_issue = [x.split("=")[0] for x in o if x.endswith("=true")]
         cells.append("at issue: " + ", ".join(sorted(at_issue)) if at_issue else "never at issue")
     row(cells)
+w("")
+
+# ---- biosnoop on real disk drivers ----
+w("### Real disk drivers")
+w("")
+w("Every guest has four real disks besides its loop device (`tests/vm/boot.sh`), their drivers")
+w("loaded from the same kernel package. Per disk, scheduler and backend, one `biosnoop -v --csv")
+w("-d DISK --backend=B` traces 4 O_DIRECT writes and 4 O_DIRECT reads of 64 KiB, and the judge")
+w("is the kernel: **exact** = as many rows as `/sys/block/DISK/stat` counts completed requests")
+w("in the window (by type), each of the 8 requests once with its type, sector, size, owner and a")
+w("latency, no other disk, and a summary line whose events are the rows and whose lost count")
+w("is 0; **WRONG (n of m)** = n rows where the kernel completed m (with what else was wrong);")
+w("**refuses** = a forced backend that would not trace this disk, exit status 1 with the")
+w("reason shown; **ERROR** = it neither traced nor refused cleanly. Schedulers with the same")
+w("results share a row.")
+w("")
+dnames = [("nvme", "NVMe (`nvme`)"), ("ahci", "SATA (`ahci`)"),
+          ("virtio_scsi", "virtio-scsi (`virtio_scsi`)"), ("virtio_blk", "virtio-blk (`virtio_blk`)")]
+dbackends = ("auto", "tracepoint", "fentry", "kprobe")
+def dcell(r):
+    res, seen, kcount, why = r[4], r[5], r[6], r[10]
+    if res == "exact":
+        return "exact (%s of %s)" % (seen, kcount)
+    if res == "wrong":
+        return "**WRONG** (%s)" % (why or "%s of %s" % (seen, kcount))
+    if res == "refuses":
+        return "refuses: %s" % why
+    if res == "missing":
+        return "**no disk**"
+    return "**ERROR**: %s" % why
+if not drivers:
+    w("No kernel of this run tested real disk drivers.")
+else:
+    head = ["driver", "kernel", "disk", "scheduler"] + ["`--backend=%s`" % b for b in dbackends]
+    row(head)
+    row(["---"] * len(head))
+    for drv, label in dnames:
+        for kid in ids:
+            rs = [r for r in drivers.get(kid, []) if r[0] == drv]
+            if not rs:
+                row([label, kid, "–", "–"] + ["not run"] * len(dbackends))
+                continue
+            if any(r[4] == "missing" for r in rs):
+                row([label, kid, "–", "–"] + ["**no disk**"] * len(dbackends))
+                continue
+            disk = rs[0][1]
+            scheds = []
+            for r in rs:
+                if r[2] not in scheds:
+                    scheds.append(r[2])
+            groups = []  # (cells, [scheds])
+            for sc in scheds:
+                cells = []
+                for b in dbackends:
+                    c = [dcell(r) for r in rs if r[2] == sc and r[3] == b]
+                    cells.append(c[0] if c else "not run")
+                for g in groups:
+                    if g[0] == cells:
+                        g[1].append(sc)
+                        break
+                else:
+                    groups.append((cells, [sc]))
+            for cells, scs in groups:
+                row([label, kid, "`%s`" % disk, ", ".join(scs)] + cells)
 w("")
 
 # ---- zfsslower ----

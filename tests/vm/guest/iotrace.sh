@@ -359,6 +359,218 @@ losetup -d "$LOOP"
 rm -f /tmp/loop.img
 
 # ============================================================================================
+# biosnoop on real drivers: the four disks boot.sh gives every guest (NVMe, SATA on AHCI,
+# virtio-scsi, virtio-blk; drivers from KMODS in kernels.conf). The judge is the kernel: per
+# disk, biosnoop's rows must equal the requests /sys/block/DISK/stat says completed in the
+# window, every known request must be there once with its type, sector, size and owner, and
+# the summary's "N events, N lost" must say what it missed.
+# ============================================================================================
+section "biosnoop on real drivers: the disks"
+# disk_driver DISK: the disk driver above /sys/block/DISK/device (the first ancestor whose
+# driver is one of ours; a SCSI disk's own driver is "sd", its host's is ahci or virtio_scsi)
+disk_driver() {
+    _d=$(readlink -f "/sys/block/$1/device" 2>/dev/null)
+    while [ -n "$_d" ] && [ "$_d" != / ] && [ "$_d" != /sys/devices ]; do
+        if [ -e "$_d/driver" ]; then
+            _n=$(basename "$(readlink -f "$_d/driver")")
+            case $_n in nvme | ahci | virtio_scsi | virtio_blk) echo "$_n"; return 0 ;; esac
+        fi
+        _d=$(dirname "$_d")
+    done
+    echo none
+}
+RD_DRIVERS="nvme ahci virtio_scsi virtio_blk"
+: >"$OUT/compat/drivers.txt"
+# the disks show up asynchronously (NVMe namespace and SCSI scans): wait up to 60 s for all
+_i=0
+while :; do
+    for drv in $RD_DRIVERS; do eval "RD_$drv="; done
+    for p in /sys/block/*; do
+        d=${p##*/}
+        case $d in loop* | ram* | zram* | zd* | sr* | md* | dm-*) continue ;; esac
+        drv=$(disk_driver "$d")
+        case " $RD_DRIVERS " in *" $drv "*) eval "RD_$drv=\$d" ;; esac
+    done
+    _missing=""
+    for drv in $RD_DRIVERS; do eval "[ -n \"\$RD_$drv\" ]" || _missing="$_missing $drv"; done
+    [ -z "$_missing" ] || [ $_i -ge 600 ] && break
+    sleep 0.1
+    _i=$((_i + 1))
+done
+RD_DISKS=""
+for drv in $RD_DRIVERS; do
+    eval "d=\$RD_$drv"
+    if [ -z "$d" ]; then
+        bad "real disk with driver $drv did not appear within 60 s (/sys/block: $(ls /sys/block | tr '\n' ' '); boot.sh gives every guest one)"
+        echo "$drv - - - missing 0 0 0 0 0 - no disk with this driver appeared within 60 s" >>"$OUT/compat/drivers.txt"
+        continue
+    fi
+    ok "real disk with driver $drv: $d ($(cat /sys/block/$d/size) sectors, schedulers: $(cat /sys/block/$d/queue/scheduler))"
+    check "$d ($drv): the kernel counts its I/O (queue/iostats = 1)" [ "$(cat /sys/block/$d/queue/iostats)" = 1 ]
+    echo "disk_$drv=$d" >>"$OUT/compat/kernel.txt"
+    RD_DISKS="$RD_DISKS $drv"
+done
+
+# Which schedulers: none and mq-deadline everywhere; bfq and kyber on 6.12 only (wall time:
+# each scheduler costs every backend on every disk once, see tests/vm/README.md).
+RD_SCHEDS="none mq-deadline"
+[ "$KERNEL_ID" = 6.12 ] && RD_SCHEDS="$RD_SCHEDS bfq kyber"
+echo "rd_schedulers=$RD_SCHEDS" >>"$OUT/compat/kernel.txt"
+
+# The known I/O per disk: 4 O_DIRECT writes and 4 reads of 64 KiB at distinct, non-adjacent
+# offsets (no merges): TYPE SECTOR BYTES
+RD_EXPECT="W 2048 65536
+W 6144 65536
+W 10240 65536
+W 14336 65536
+R 4096 65536
+R 8192 65536
+R 12288 65536
+R 16384 65536"
+rd_ops() {
+    echo "$RD_EXPECT" | while read -r _t _s _b; do
+        [ "$_t" = W ] && printf 'write ' || printf 'read '
+        printf '/dev/%s %s %s ' "$1" $((_s * 512)) "$_b"
+    done
+}
+# rd_stat DISK: "reads writes discards flushes" completed (fields 1, 5, 12, 15 of the stat file)
+rd_stat() { awk '{ print $1, $5, ($12 == "" ? 0 : $12), ($15 == "" ? 0 : $15) }' "/sys/block/$1/stat"; }
+# rd_record DRIVER DISK SCHED BACKEND RESULT SEEN KERNEL KNOWN LOST EVENTS WHY -> compat/drivers.txt
+#   RESULT: exact | wrong | refuses | error | missing
+rd_record() { echo "$1 $2 $3 $4 $5 $6 $7 $8 $9 ${10} - $(echo "${11}" | tr '\n' ' ' | cut -c1-200)" >>"$OUT/compat/drivers.txt"; }
+# rd_set_sched DISK SCHED: set it explicitly (SCSI disks come up with either) and read it back
+rd_set_sched() {
+    echo "$2" >"/sys/block/$1/queue/scheduler" 2>/dev/null
+    grep -q "\[$2\]" "/sys/block/$1/queue/scheduler"
+}
+
+# rd_judge DRIVER DISK SCHED BACKEND TAG: the per-disk assertions after a traced window
+rd_judge() {
+    _drv=$1 _d=$2 _s=$3 _b=$4 _tag=$5
+    _what="$_drv $_d, scheduler $_s, --backend=$_b"
+    REC=io project "$RUNS/$_tag.out" csv $BIO_FIELDS_CSV >"$RUNS/$_tag.facts"
+    eval "_p=\$iopid_$_drv _s0=\$stat0_$_drv _s1=\$stat1_$_drv"
+    # the kernel's count of completed requests in the window: reads, writes (+ discards, flushes)
+    set -- $_s0 $_s1
+    _kr=$(($5 - $1)) _kw=$(($6 - $2)) _ko=$(($7 - $3 + $8 - $4))
+    _k=$((_kr + _kw + _ko))
+    _rows=$(wc -l <"$RUNS/$_tag.facts")
+    _seen=$(awk -F'|' -v d="$_d" '$1 == d' "$RUNS/$_tag.facts" | wc -l)
+    _sr=$(awk -F'|' -v d="$_d" '$1 == d { t = $2; sub(/^F/, "", t) } $1 == d && t ~ /^R/' "$RUNS/$_tag.facts" | wc -l)
+    _sw=$(awk -F'|' -v d="$_d" '$1 == d { t = $2; sub(/^F/, "", t) } $1 == d && t ~ /^W/' "$RUNS/$_tag.facts" | wc -l)
+    _res=exact _why=""
+    check "$_what: only $_d in its output ($((_rows - _seen)) rows of other disks)" [ "$_rows" -eq "$_seen" ]
+    if [ "$_seen" -eq "$_k" ] && [ "$_sr" -eq "$_kr" ] && [ "$_sw" -eq "$_kw" ]; then
+        ok "$_what: $_seen rows = the $_k requests the kernel completed (stat: $_kr reads, $_kw writes, $_ko discards+flushes)"
+    else
+        bad "$_what: $_seen rows ($_sr R, $_sw W) but the kernel completed $_k requests ($_kr reads, $_kw writes, $_ko discards+flushes)"
+        _res=wrong _why="$_seen of $_k"
+    fi
+    # each known request once, with its type, sector, size, owner (iotest's comm and pid) and a latency
+    _bad=$(echo "$RD_EXPECT" | while read -r _t _sec _by; do
+        _n=$(awk -F'|' -v d="$_d" -v t="$_t" -v s="$_sec" -v b="$_by" -v p="$_p" '
+            { op = $2; sub(/^F/, "", op); op = substr(op, 1, 1) }
+            $1 == d && op == t && $3 == s && $4 == b && $5 == "iot-disk" && $6 == p && $7 > 0 { n++ }
+            END { print n + 0 }' "$RUNS/$_tag.facts")
+        [ "$_n" -eq 1 ] || printf '%s@%s x%s; ' "$_t" "$_sec" "$_n"
+    done)
+    _mine=$(awk -F'|' -v p="$_p" '$6 == p' "$RUNS/$_tag.facts" | wc -l)
+    _known=$((8 - $(printf '%s' "$_bad" | tr -cd ';' | wc -c)))
+    if [ -z "$_bad" ] && [ "$_mine" -eq 8 ]; then
+        ok "$_what: each of the 8 known requests once with its type, sector, size, owner iot-disk pid $_p, latency > 0"
+    else
+        bad "$_what: $_known of 8 known requests right ($_mine rows with iotest's pid $_p; wrong or missing: ${_bad:-none})"
+        _res=wrong _why="${_why:-$_seen of $_k}, $_known of 8 known requests right"
+    fi
+    # the summary line: its events are the rows it printed; what it missed it counts as lost
+    _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_tag.err" | tail -1)
+    _ev=$(echo "$_sum" | awk '{ print $2 }') _lost=$(echo "$_sum" | awk '{ print $4 }')
+    if [ -z "$_sum" ]; then
+        bad "$_what: no 'N events, N lost' summary line on stderr ($(tail -1 "$RUNS/$_tag.err"))"; _res=wrong _ev=- _lost=-
+    else
+        check "$_what: the summary's $_ev events are the $_seen rows printed" [ "$_ev" -eq "$_seen" ]
+        _miss=$((_k - _seen))
+        if [ "$_miss" -gt 0 ]; then
+            if [ "$_lost" -ge "$_miss" ]; then ok "$_what: missed $_miss requests and said so ($_lost lost)"
+            else bad "$_what: missed $_miss of $_k requests but said $_lost lost ($_sum)"; _why="$_why, said $_lost lost"; fi
+        else
+            check "$_what: nothing missed, nothing counted as lost ($_lost lost)" [ "$_lost" -eq 0 ]
+            [ "$_lost" -eq 0 ] || { _res=wrong _why="${_why:-$_seen of $_k}, $_lost counted lost"; }
+        fi
+    fi
+    [ $_res = exact ] || { show "$RUNS/$_tag.out" 12; show "$RUNS/$_tag.err" 12; }
+    rd_record "$_drv" "$_d" "$_s" "$_b" $_res "$_seen" "$_k" "$_known" "$_lost" "$_ev" "$_why"
+}
+
+rd_checked=""
+for s in $RD_SCHEDS; do
+    sid=$(echo "$s" | tr -c 'a-z0-9\n' _)
+    for b in auto tracepoint fentry kprobe; do
+        section "biosnoop on real drivers: --backend=$b, scheduler $s"
+        exp=$(expected biosnoop $b)
+        live=""
+        for drv in $RD_DISKS; do
+            eval "d=\$RD_$drv"
+            tag=rd_${drv}_${sid}_$b
+            if ! rd_set_sched "$d" "$s"; then
+                bad "$drv $d: cannot set scheduler $s (available: $(cat /sys/block/$d/queue/scheduler))"
+                rd_record "$drv" "$d" "$s" "$b" error 0 0 0 - - "scheduler $s not available"
+                continue
+            fi
+            launch "$tag" "$IOTRACE" biosnoop -v --csv -d "$d" --backend=$b
+            live="$live $drv"
+        done
+        tracing=""
+        for drv in $live; do
+            eval "d=\$RD_$drv"
+            tag=rd_${drv}_${sid}_$b
+            what="$drv $d, scheduler $s, --backend=$b"
+            if await "$tag"; then
+                if [ "$exp" = "- fails" ]; then
+                    bad "$what: started although choices.txt says --backend=$b fails on $KERNEL_ID"
+                fi
+                ok "$what: tracing started"
+                tracing="$tracing $drv"
+                continue
+            fi
+            stop "$tag"
+            # a forced backend may refuse a disk it cannot see whole: exit 1 and a reason
+            why=$(grep -m1 '^biosnoop: error: ' "$RUNS/$tag.err" | sed 's/^biosnoop: error: //' | cut -c1-200)
+            if [ "$rc" -eq 1 ] && [ -n "$why" ] && { [ "$b" != auto ] || [ "$exp" = "- fails" ]; }; then
+                ok "$what: refuses with exit 1: $why"
+                rd_record "$drv" "$d" "$s" "$b" refuses 0 0 0 - - "$why"
+            else
+                bad "$what: no 'tracing' line, exit status $rc (a backend must trace this disk exactly or refuse with exit 1 and a reason)"
+                show "$RUNS/$tag.err" 12
+                rd_record "$drv" "$d" "$s" "$b" error 0 0 0 - - "exit $rc: $(tail -1 "$RUNS/$tag.err")"
+            fi
+        done
+        [ -n "$tracing" ] || continue
+        for drv in $tracing; do eval "stat0_$drv=\"\$(rd_stat \$RD_$drv)\""; done
+        for drv in $tracing; do
+            eval "d=\$RD_$drv"
+            iotest "rd_${drv}_${sid}_$b" -n iot-disk $(rd_ops "$d")
+            eval "iopid_$drv=\$iopid"
+        done
+        # the window ends when the I/O is done (each request completed before its syscall
+        # returned); the tracers then get 0.3 s to drain their ring buffers
+        for drv in $tracing; do eval "stat1_$drv=\"\$(rd_stat \$RD_$drv)\""; done
+        sleep 0.3
+        for drv in $tracing; do
+            eval "d=\$RD_$drv"
+            stopped "rd_${drv}_${sid}_$b" "$drv $d, scheduler $s, --backend=$b"
+        done
+        for drv in $tracing; do
+            eval "d=\$RD_$drv"
+            tag=rd_${drv}_${sid}_$b
+            # the choice is the loop section's (one check per backend: it does not depend on the disk)
+            case " $rd_checked " in *" $b "*) ;; *) check_choices biosnoop $b "$RUNS/$tag.err"; rd_checked="$rd_checked $b" ;; esac
+            rd_judge "$drv" "$d" "$s" "$b" "$tag"
+        done
+    done
+done
+
+# ============================================================================================
 # zfsslower (only with ZFS in the initramfs)
 # ============================================================================================
 if [ "$ZFS" != 1 ]; then
