@@ -15,7 +15,7 @@
 #include <time.h>
 
 #define TEN_YEARS_NS (10LL * 366 * 24 * 3600 * 1000000000LL)
-#define CSV_FIELDS 14
+#define CSV_FIELDS 15 /* ... owner_at_issue,pattern */
 
 static struct outbuf out;
 static int null_fd;
