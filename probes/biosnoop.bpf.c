@@ -26,6 +26,12 @@ const volatile __u64 min_lat_ns;
  * issue was created before tracing started, and its issuer is not its owner. */
 const volatile bool owner_known_at_creation;
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* biolatency: completions go to the histograms below, never to the ring buffer */
+const volatile bool aggregate;
+const volatile bool hist_per_disk;  /* -D */
+const volatile bool hist_per_flags; /* -F */
+const volatile bool hist_queued;    /* -Q: from creation/insertion, where seen, not issue */
+const volatile __u64 hist_unit_ns = 1000; /* usecs; 1000000 with -m */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -54,6 +60,13 @@ struct {
 } events SEC(".maps");
 
 DEFINE_COUNTERS(BIOSNOOP_COUNTER_MAX)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIOLAT_MAX_ENTRIES);
+	__type(key, struct biolat_key);
+	__type(value, struct biolat_value);
+} hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -437,6 +450,51 @@ static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool
 	return 0;
 }
 
+/* floor(log2(v)), 0 for 0: branch-free steps, no loop for the verifier to walk */
+static __always_inline u32 log2_u64(u64 v)
+{
+	u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	return r | (u32)(v >> 1);
+}
+
+static const struct biolat_value empty_hist_value;
+
+/* One completion into its histogram bucket. The counts are only ever added to: user space
+ * takes differences between reads, so a read racing with this loses nothing. */
+static __always_inline void hist_add(const struct biosnoop_inflight *v, u64 now)
+{
+	struct biolat_key key = {};
+	struct biolat_value *val;
+	u64 start = v->issue_ns, lat;
+
+	if (hist_queued && v->queued_ns && v->queued_ns < start)
+		start = v->queued_ns;
+	lat = now - start;
+	if (hist_per_disk)
+		key.dev = v->dev;
+	if (hist_per_flags)
+		__builtin_memcpy(key.rwbs, v->rwbs, sizeof(key.rwbs));
+	key.slot = log2_u64(lat / hist_unit_ns);
+	val = bpf_map_lookup_elem(&hists, &key);
+	if (!val) {
+		/* (-EEXIST from a racing CPU is fine: the lookup below finds its entry) */
+		bpf_map_update_elem(&hists, &key, &empty_hist_value, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&hists, &key);
+		if (!val) {
+			count(BIOSNOOP_LOST_HIST);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->sum_ns, lat);
+}
+
 static __always_inline int on_done(struct req_ref *r)
 {
 	struct inflight_slot *sl;
@@ -465,6 +523,11 @@ static __always_inline int on_done(struct req_ref *r)
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
+	if (aggregate) {
+		hist_add(v, now);
+		inflight_drop(r, sl);
+		return 0;
+	}
 	lat = now - v->issue_ns;
 	if (lat < min_lat_ns) {
 		inflight_drop(r, sl);

@@ -40,6 +40,7 @@ enum biosnoop_counter {
 				 * saw: found when it was freed, or when its struct was reused */
 	BIOSNOOP_MERGED,        /* merged into another request before issue: no I/O of its own,
 				 * not lost */
+	BIOSNOOP_LOST_HIST,     /* (biolatency) histogram map full: completion not counted */
 	BIOSNOOP_COUNTER_MAX,
 	BIOSNOOP_STALE = BIOSNOOP_COUNTER_MAX, /* counted in user space: removed as stale */
 };
@@ -68,5 +69,22 @@ struct biosnoop_inflight {
  * see (e.g. a path the chosen variant does not cover); user space removes it, so the
  * in-flight table cannot fill with the dead. Far above any block layer timeout. */
 #define BIOSNOOP_STALE_NS (120ULL * 1000000000ULL)
+
+/* biolatency: the same programs with `aggregate` set add each completion to a histogram
+ * in the kernel instead of sending an event. Counts are cumulative and never cleared: user
+ * space prints the difference between two reads, so no count arriving during a read is lost. */
+#define BIOLAT_SLOTS 64 /* log2 buckets of a u64 latency */
+#define BIOLAT_MAX_ENTRIES 10240
+
+struct biolat_key {
+	unsigned int dev;  /* whole disk as in biosnoop_event; 0 unless per disk (-D) */
+	unsigned int slot; /* floor(log2(latency in usecs or msecs)), 0 for 0 and 1 */
+	char rwbs[BIOSNOOP_RWBS_LEN]; /* all NUL unless per flags (-F) */
+};
+
+struct biolat_value {
+	unsigned long long count;
+	unsigned long long sum_ns; /* of the latencies counted in this slot, for averages */
+};
 
 #endif
