@@ -62,6 +62,22 @@ static const struct common_option common_options[] = {
 
 #define N_COMMON (sizeof(common_options) / sizeof(common_options[0]))
 
+/* Same letter, same meaning as BCC, or not taken: where BCC's tool gives a common option's
+ * letter another meaning (biolatency -D is per disk, not --duration), the tool's own option
+ * takes the letter and the common one keeps only its long name, under this key. */
+#define LONG_ONLY_BASE 0x2000
+#define LONG_ONLY_KEY(key) (LONG_ONLY_BASE + (key))
+
+static bool tool_takes_letter(const struct tool *tool, int key)
+{
+	if (key <= 0 || key >= 128 || !tool->options)
+		return false;
+	for (const struct argp_option *o = tool->options; o->name || o->key; o++)
+		if (o->key == key)
+			return true;
+	return false;
+}
+
 /* The message quotes what the user typed: escaped, so a value holding a newline or an
  * escape sequence can neither cut the one line short nor reach the terminal raw. */
 static void vreport(struct invocation *inv, const char *fmt, va_list ap)
@@ -155,6 +171,10 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	uint64_t ns;
 	int err;
 
+	if (tool_takes_letter(tool, key))
+		return ARGP_ERR_UNKNOWN;
+	if (key >= LONG_ONLY_BASE && key < LONG_ONLY_KEY(128))
+		key -= LONG_ONLY_BASE;
 	switch (key) {
 	case OPT_HELP:
 		tool_help(inv->tool, stdout);
@@ -238,8 +258,12 @@ struct argp_option *tool_options(const struct tool *tool)
 	for (size_t i = 0; i < n_tool; i++)
 		all[n++] = tool->options[i];
 	for (size_t i = 0; i < N_COMMON; i++)
-		if (!common_options[i].set || (tool->common & common_options[i].set))
-			all[n++] = common_options[i].opt;
+		if (!common_options[i].set || (tool->common & common_options[i].set)) {
+			all[n] = common_options[i].opt;
+			if (tool_takes_letter(tool, all[n].key))
+				all[n].key = LONG_ONLY_KEY(all[n].key);
+			n++;
+		}
 	return all;
 }
 
