@@ -5,11 +5,13 @@
 
 #include <string.h>
 
+extern const struct tool tool_biolatency;
 extern const struct tool tool_biosnoop;
 extern const struct tool tool_probes;
 extern const struct tool tool_zfsslower;
 
 const struct tool *const tool_table[] = {
+	&tool_biolatency,
 	&tool_biosnoop,
 	&tool_probes,
 	&tool_zfsslower,
