@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PACKAGES=(gcc make cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
                 libzstd-dev libcmocka-dev)
 # live tests: loop devices, partitions, JSON checks, bpftool inspection, fio (queue depth)
-TEST_PACKAGES=(util-linux fdisk python3 procps libcap2-bin groff-base dpkg-dev file libclang-rt-dev fio)
+TEST_PACKAGES=(util-linux fdisk python3 procps libcap2-bin groff-base dpkg-dev file libclang-rt-dev fio python3-prometheus-client)
 # VM matrix: boot Debian kernels under qemu with a busybox initramfs
 VM_PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils zstd)
 
