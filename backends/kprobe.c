@@ -244,18 +244,44 @@ static void event_name(char *name, size_t size, bool retprobe, const char *targe
 			name[i] = '_';
 }
 
+/* KRETPROBE_MAXACTIVE, or fewer from IOTRACE_KRETPROBE_MAXACTIVE: the tests starve the
+ * return probes on purpose to prove that what the kernel misses is counted. */
+static int kretprobe_maxactive(int *maxactive)
+{
+	const char *env = getenv("IOTRACE_KRETPROBE_MAXACTIVE");
+	char *end;
+	long v;
+
+	*maxactive = KRETPROBE_MAXACTIVE;
+	if (!env)
+		return 0;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno || end == env || *end || v < 1 || v > KRETPROBE_MAXACTIVE) {
+		log_error("invalid IOTRACE_KRETPROBE_MAXACTIVE '%s': expected 1 to %d (or unset it)",
+			  env, KRETPROBE_MAXACTIVE);
+		return -EINVAL;
+	}
+	*maxactive = (int)v;
+	return 0;
+}
+
 /* One tracefs event and a BPF link on it; on failure nothing of it is left. */
 static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *target,
 			  struct bpf_link **link)
 {
 	char group[32], name[EVENT_NAME_MAX], line[256], maxactive[16] = "";
 	uint64_t id = 0;
-	int pfd = -1, err;
+	int pfd = -1, instances, err;
 
+	if (retprobe) {
+		err = kretprobe_maxactive(&instances);
+		if (err)
+			return err;
+		snprintf(maxactive, sizeof(maxactive), "%d", instances);
+	}
 	own_group(group, sizeof(group));
 	event_name(name, sizeof(name), retprobe, target);
-	if (retprobe)
-		snprintf(maxactive, sizeof(maxactive), "%d", KRETPROBE_MAXACTIVE);
 	snprintf(line, sizeof(line), "%c%s:%s/%s %s\n", retprobe ? 'r' : 'p', maxactive, group,
 		 name, target);
 	err = write_kprobe_events(line);
