@@ -573,6 +573,23 @@ done
 # ============================================================================================
 # zfsslower (only with ZFS in the initramfs)
 # ============================================================================================
+# What return-probe sizes this kernel takes through tracefs: zfsslower's kretprobes ask
+# for 4096 instances (KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c).
+section "kretprobe maxactive through tracefs"
+if [ -w $T/kprobe_events ]; then
+    for mx in 4096 4097; do
+        if echo "r$mx:iotrace_vmcheck/maxactive vfs_read" >>$T/kprobe_events 2>/dev/null; then
+            eval "mx_$mx=yes"; echo "-:iotrace_vmcheck/maxactive" >>$T/kprobe_events
+        else
+            eval "mx_$mx=no"
+        fi
+        eval "echo kretprobe_maxactive_$mx=\$mx_$mx" >>"$OUT/compat/kernel.txt"
+    done
+    check "a kretprobe with 4096 instances is accepted (r4096:)" [ "$mx_4096" = yes ]
+    check "4097 instances are refused: 4096 is this kernel's maximum" [ "$mx_4097" = no ]
+else
+    bad "no writable $T/kprobe_events"
+fi
 if [ "$ZFS" != 1 ]; then
     info "no ZFS in this initramfs: zfsslower not tested"
     finish
@@ -814,5 +831,191 @@ n=$(awk -F'|' '$7 < 10000' "$RUNS/zs_slow.out.facts" | wc -l)
 check "zfsslower --min-ms 10: nothing faster than 10 ms shown ($n)" [ "$n" -eq 0 ]
 [ $fails -eq 0 ] || show "$RUNS/zs_slow.out"
 rm -f /tank/slow
+
+# --- no silent loss under concurrency: the workload's own count is the judge ------------------
+# iotest -t runs THREADS threads released together, each doing its share of 2048 4-KiB
+# preads or pwrites, and prints its own count of completed operations. OpenZFS's per-dataset
+# kstats (objset-*: reads, writes) count the same calls a second time. zfsslower must report
+# every one of them as an event or as a counted loss (its summary's "lost"), and with return
+# probes sized for the load (kretprobe maxactive, or fexit) lose none. Reads go to the vdev
+# (primarycache=metadata) whose I/O zinject delays by 5 ms (64 lanes), and writes wait for
+# the ZIL (sync=always), so the threads really sleep inside zpl_iter_read/write at once:
+# more of them than a default kretprobe has instances (max(10, 2 x CPUs)).
+section "zfsslower: 1, 16 and 64 threads, every operation accounted for"
+zkstat() { # zkstat FIELD: that field of tank's objset kstat (0 when there is none)
+    for _k in /proc/spl/kstat/zfs/tank/objset-*; do
+        awk -v f="$1" '$1 == "dataset_name" && $3 == "tank" { d = 1 } $1 == f { v = $3 }
+                       END { if (d) print v + 0 }' "$_k" 2>/dev/null
+    done | head -1 | awk '{ print $1 + 0 }'
+}
+ZCONC_SPAN=8388608
+iotest zconc_prep -n iot-prep bwrite /tank/conc 0 $ZCONC_SPAN
+# zconc BACKEND OP THREADS [MAXACTIVE]: one traced run of the load, judged; with MAXACTIVE
+# the return probes get that few instances, and the losses must be the kernel's, counted
+zconc() {
+    if [ $2 = read ]; then
+        zfs set primarycache=metadata tank; zfs set sync=standard tank; ziop=bread; ztype=R; zks=reads
+    else
+        zfs set primarycache=all tank; zfs set sync=always tank; ziop=bwrite; ztype=W; zks=writes
+    fi
+    tag=zs_conc_$1_$2_$3${4:+_starved}
+    what="zfsslower --backend=$1, $3 threads doing $2s${4:+, kretprobes with $4 instances}"
+    start $tag env ${4:+IOTRACE_KRETPROBE_MAXACTIVE=$4} "$IOTRACE" zfsslower -v --min-ms 0 --json --backend=$1
+    started $tag "$what" || { stop $tag; return; }
+    k0=$(zkstat $zks)
+    [ $2 = read ] && zinject -d /tmp/vdev -D 5:64 tank >/dev/null 2>&1
+    iotest $tag -n iot-conc -t $3 -c $((2048 / $3)) $ziop /tank/conc $ZCONC_SPAN 4096
+    zinject -c all >/dev/null 2>&1
+    k1=$(zkstat $zks)
+    sleep 0.5
+    stopped $tag "$what"
+    done_ops=$(awk '$1 == "done" { print $2 }' "$RUNS/$tag.iotest")
+    events=$(grep '"record":"op"' "$RUNS/$tag.out" | grep '"comm":"iot-conc"' | grep -c "\"type\":\"$ztype\"")
+    REC=summary project "$RUNS/$tag.out" json lost probe_missed >/tmp/zsum
+    lost=$(cut -d'|' -f1 /tmp/zsum); missed=$(cut -d'|' -f2 /tmp/zsum)
+    [ -n "$lost" ] || lost=missing
+    info "zfsslower concurrency: $1${4:+ (maxactive $4)} $3 $2 done=$done_ops kstat=$((k1 - k0)) events=$events lost=$lost (probe_missed ${missed:-none})"
+    echo "zfsslower_concurrency $KERNEL_ID $1${4:+-maxactive$4} $2 threads=$3 done=$done_ops kstat=$((k1 - k0)) events=$events lost=$lost probe_missed=${missed:-none}" >>"$OUT/compat/concurrency.txt"
+    check "$what: OpenZFS's kstat counts the $done_ops $2(s) iotest did ($((k1 - k0)))" \
+        [ "$((k1 - k0))" = "$done_ops" ]
+    zsum=no
+    [ "$lost" != missing ] && [ "$((events + lost))" = "$done_ops" ] && zsum=yes
+    check "$what: events + counted losses = operations done ($events + $lost = $done_ops)" [ $zsum = yes ]
+    if [ -z "$4" ]; then
+        check "$what: nothing lost ($lost)" [ "$lost" = 0 ]
+    else
+        check "$what: the kernel's misses are counted as probe_missed (${missed:-none})" [ "${missed:-0}" -gt 0 ]
+    fi
+}
+for zop in read write; do
+    for zthreads in 1 16 64; do zconc auto $zop $zthreads; done
+done
+# where auto chose fexit, the kretprobes get the 64-thread load too
+if expected zfsslower auto | grep -q ' fentry '; then
+    for zop in read write; do zconc kprobe $zop 64; done
+fi
+# beyond what the return probes can hold, the loss is the kernel's and it is counted
+zconc kprobe write 64 2
+zfs set primarycache=all tank; zfs set sync=standard tank
+rm -f /tank/conc
+
+# --- errors, end of file, offsets ----------------------------------------------------------------
+# A read that OpenZFS fails (zinject: EIO on the file's data, cold ARC) shows EIO with 0 bytes;
+# a read past the end shows 0 bytes and no error. O_APPEND writes show where the data landed
+# (the file's size before them), and offsets beyond 4 GiB come out whole.
+section "zfsslower: errors (zinject -e io), end of file, O_APPEND and 5 GiB offsets"
+iotest zerr_prep -n iot-prep bwrite /tank/errf 0 131072 bwrite /tank/app 0 8192
+if zpool export tank && { zpool import -d /tmp/vdev tank 2>/dev/null || zpool import -d /tmp tank; }; then
+    ok "zpool export + import tank (cold ARC for the injected read)"
+else
+    bad "zpool export/import tank"
+fi
+if zinject -t data -e io /tank/errf >"$RUNS/zinject-data.txt" 2>&1; then
+    ok "zinject -t data -e io /tank/errf (reads of its data fail with EIO)"
+else
+    bad "zinject -t data -e io /tank/errf: $(cat "$RUNS/zinject-data.txt")"
+fi
+launch zs_err_csv "$IOTRACE" zfsslower -v --min-ms 0 --csv
+launch zs_err_json "$IOTRACE" zfsslower -v --min-ms 0 --json
+await zs_err_csv
+started zs_err_csv "zfsslower --csv (errors)"
+await zs_err_json
+started zs_err_json "zfsslower --json (errors)"
+iotest zerr -n iot-err failread /tank/errf 0 131072
+errpid=$iopid
+check "iotest's read of /tank/errf failed with EIO ($(awk '$1 == "failread" { print $NF }' "$RUNS/zerr.iotest"))" \
+    grep -q '^failread .* EIO$' "$RUNS/zerr.iotest"
+zinject -c all >/dev/null 2>&1
+iotest zeof -n iot-eof eofread /tank/errf 1048576 4096 append /tank/app 0 4096 append /tank/app 0 4096 \
+    bwrite /tank/big 5368709120 4096 bread /tank/big 5368709120 4096
+eofpid=$iopid
+# sizes from the inode (ls), never by reading: /tank/big is 5 GiB of hole
+app_size=$(ls -ln /tank/app | awk '{ print $5 }')
+big_size=$(ls -ln /tank/big | awk '{ print $5 }')
+sleep 0.3
+stopped zs_err_csv "zfsslower --csv (errors)"
+stopped zs_err_json "zfsslower --json (errors)"
+project "$RUNS/zs_err_csv.out" csv TASK PID TYPE BYTES OFFSET_b FILE ERROR >"$RUNS/zs_err_csv.out.facts"
+REC=op project "$RUNS/zs_err_json.out" json comm pid type bytes offset file error >"$RUNS/zs_err_json.out.facts"
+# zerr FACTS WHAT PID TYPE BYTES OFFSET FILE ERROR (CSV: empty for none; JSON: null)
+zerr() {
+    _n=$(awk -F'|' -v p="$3" -v t="$4" -v b="$5" -v o="$6" -v f="$7" -v e="$8" \
+        '$2 == p && $3 == t && $4 == b && $5 == o && $6 == f && $7 == e' "$1" | wc -l)
+    check "$2: $4 $7 bytes=$5 offset=$6 error=${8:-(empty)} ($_n records)" [ "$_n" -ge 1 ]
+}
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, injected EIO" "$errpid" R 0 0 errf EIO
+zerr "$RUNS/zs_err_json.out.facts" "zfsslower --json, injected EIO" "$errpid" R 0 0 errf EIO
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, read past EOF" "$eofpid" R 0 1048576 errf ""
+zerr "$RUNS/zs_err_json.out.facts" "zfsslower --json, read past EOF" "$eofpid" R 0 1048576 errf null
+n=$(awk -F'|' -v p="$eofpid" '$2 == p && $7 != ""' "$RUNS/zs_err_csv.out.facts" | wc -l)
+check "zfsslower --csv: no error on any of iot-eof's operations ($n)" [ "$n" -eq 0 ]
+check "/tank/app grew to 16384 bytes with two 4 KiB appends ($app_size)" [ "$app_size" -eq 16384 ]
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, 1st O_APPEND write lands at the old size" "$eofpid" W 4096 8192 app ""
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, 2nd O_APPEND write" "$eofpid" W 4096 12288 app ""
+zerr "$RUNS/zs_err_json.out.facts" "zfsslower --json, O_APPEND write" "$eofpid" W 4096 12288 app null
+check "/tank/big is 5 GiB + 4 KiB long ($big_size)" [ "$big_size" -eq 5368713216 ]
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, write at 5 GiB" "$eofpid" W 4096 5368709120 big ""
+zerr "$RUNS/zs_err_csv.out.facts" "zfsslower --csv, read at 5 GiB" "$eofpid" R 4096 5368709120 big ""
+zerr "$RUNS/zs_err_json.out.facts" "zfsslower --json, read at 5 GiB" "$eofpid" R 4096 5368709120 big null
+[ $fails -eq 0 ] || { show "$RUNS/zs_err_csv.out"; show "$RUNS/zerr.iotest"; }
+rm -f /tank/errf /tank/app /tank/big
+
+# --- tracefs kprobe events: zfsslower's own group, gone after a run, also after kill -9 --------
+section "zfsslower --backend=kprobe: its tracefs events are removed, also after kill -9"
+start zs_k9 "$IOTRACE" zfsslower -v --min-ms 0 --csv --backend=kprobe
+if started zs_k9 "zfsslower --backend=kprobe (to be killed with -9)"; then
+    k9=$pid_zs_k9
+    n=$(grep -c "^[pr][0-9]*:iotrace_$k9/" $T/kprobe_events)
+    check "zfsslower --backend=kprobe: 8 tracefs events in group iotrace_$k9 ($n)" [ "$n" -eq 8 ]
+    n=$(grep -c "^r4096:iotrace_$k9/" $T/kprobe_events)
+    check "zfsslower --backend=kprobe: 4 return probes with 4096 instances (r4096: $n)" [ "$n" -eq 4 ]
+    n=$(grep -c "^ *iotrace_${k9}_" $T/kprobe_profile)
+    check "zfsslower --backend=kprobe: kprobe_profile has hits and misses of its 8 events ($n)" [ "$n" -eq 8 ]
+    kill -KILL "$k9"; wait "$k9" 2>/dev/null
+    n=$(grep -c ":iotrace_$k9/" $T/kprobe_events)
+    info "after kill -9, $n events of iotrace_$k9 remain in kprobe_events"
+    start zs_k9b "$IOTRACE" zfsslower -v --min-ms 0 --csv --backend=kprobe
+    started zs_k9b "zfsslower --backend=kprobe (after a kill -9)"
+    stopped zs_k9b "zfsslower --backend=kprobe (after a kill -9)"
+    n=$(grep -c ":iotrace_$k9/" $T/kprobe_events)
+    check "the next run removed the killed run's events ($n left)" [ "$n" -eq 0 ]
+    n=$(grep -c ":iotrace_" $T/kprobe_events)
+    check "no iotrace event left in kprobe_events after a clean stop ($n)" [ "$n" -eq 0 ]
+    [ "$n" -eq 0 ] || show $T/kprobe_events
+fi
+
+# --- a failed fsync: last, as it pulls a file from under an open descriptor ----------------------
+# A rollback to a snapshot without the file leaves its znode stale, and zfs_fsync answers EIO.
+section "zfsslower: a failed fsync (file rolled away under its descriptor)"
+zfs snapshot tank@zfsc_nofile
+iotest zfsync_prep -n iot-prep bwrite /tank/fsyncf 0 4096
+start zs_fsync "$IOTRACE" zfsslower -v --min-ms 0 --csv
+started zs_fsync "zfsslower --csv (failed fsync)"
+rm -f /tmp/gofs && mkfifo /tmp/gofs
+"$IOTEST" -n iot-fsync failfsync /tank/fsyncf 0 0 </tmp/gofs >"$RUNS/zfsync.iotest" 2>&1 &
+fspid=$!
+exec 4>/tmp/gofs
+_i=0
+while [ $_i -lt 100 ] && ! grep -q '^opened' "$RUNS/zfsync.iotest"; do sleep 0.1; _i=$((_i + 1)); done
+info "iotest holds /tank/fsyncf open; zfs rollback tank@zfsc_nofile"
+timeout 120 zfs rollback tank@zfsc_nofile >"$RUNS/zrollback.txt" 2>&1 || info "zfs rollback: status $? $(cat "$RUNS/zrollback.txt")"
+info "rollback done; iotest fsyncs now"
+kill -0 $fspid 2>/dev/null && echo go >&4
+exec 4>&-
+wait $fspid
+fsst=$?
+fs_error=$(awk '$1 == "failfsync" { print $NF }' "$RUNS/zfsync.iotest")
+check "fsync on a file rolled away from under its descriptor fails (${fs_error:-status $fsst})" [ $fsst -eq 0 ]
+sleep 0.3
+stopped zs_fsync "zfsslower --csv (failed fsync)"
+project "$RUNS/zs_fsync.out" csv TASK PID TYPE BYTES OFFSET_b FILE ERROR >"$RUNS/zs_fsync.out.facts"
+fsp=$(awk '$1 == "pid" { print $2 }' "$RUNS/zfsync.iotest")
+if [ $fsst -eq 0 ]; then
+    zerr "$RUNS/zs_fsync.out.facts" "zfsslower --csv, failed fsync" "$fsp" S 0 0 fsyncf "$fs_error"
+else
+    show "$RUNS/zfsync.iotest"
+fi
+zfs destroy tank@zfsc_nofile >/dev/null 2>&1
+rm -f /tank/fsyncf /tmp/gofs
 
 finish
