@@ -7,6 +7,7 @@
 #include "biosnoop.h"
 #include "biosnoop.skel.h"
 #include "blockdev.h"
+#include "blockreq.h"
 #include "log.h"
 #include "losses.h"
 #include "parse.h"
@@ -158,46 +159,6 @@ static int biolatency_parse(int key, char *arg, struct argp_state *state, void *
 	}
 }
 
-static int validate_disk(struct invocation *inv, struct biolatency_opts *o)
-{
-	struct blockdev_table disks;
-	char list[1024], mq[128];
-	struct stat st;
-	uint32_t devnum;
-	int err = blockdev_init(&disks, "/", 0);
-
-	if (err) {
-		err = usage_error(inv, "cannot check --disk '%s': no block device list (%s)", o->disk,
-				  strerror(-err));
-		goto out;
-	}
-	err = blockdev_find(&disks, o->disk, &o->range);
-	if (err == -ENOENT && blockdev_parse_devnum(o->disk, strlen(o->disk), &devnum) == 0)
-		err = blockdev_find_devnum(&disks, devnum, &o->range);
-	if (err == -ENOENT && strchr(o->disk, '/') && stat(o->disk, &st) == 0 && S_ISBLK(st.st_mode))
-		err = blockdev_find_devnum(&disks, blockdev_kdev(major(st.st_rdev), minor(st.st_rdev)),
-					   &o->range);
-	if (err == -ENOENT) {
-		blockdev_list(&disks, list, sizeof(list));
-		err = usage_error(inv, "unknown disk '%s'; disks here: %s", o->disk,
-				  list[0] ? list : "none");
-		goto out;
-	}
-	if (err) {
-		err = usage_error(inv, "partition '%s' has no size", o->disk);
-		goto out;
-	}
-	/* (biosnoop -d names a bio-based disk's members; here the short form) */
-	snprintf(mq, sizeof(mq), "/sys/dev/block/%u:%u/mq", blockdev_major(o->range.disk_dev),
-		 blockdev_minor(o->range.disk_dev));
-	if (access(mq, F_OK) != 0 && errno == ENOENT)
-		err = usage_error(inv, "'%s' is not a request-based disk (no blk-mq queue): its I/O "
-				  "never becomes block requests; give the disks under it", o->disk);
-out:
-	blockdev_free(&disks);
-	return err;
-}
-
 static int validate_openmetrics_file(struct invocation *inv, const char *path)
 {
 	char copy[PATH_MAX];
@@ -238,7 +199,7 @@ static int biolatency_validate(struct invocation *inv)
 			return usage_error(inv, "--duration and interval x count differ: give one");
 		inv->common.duration_ms = by_count;
 	}
-	if (o->disk && (err = validate_disk(inv, o)))
+	if (o->disk && (err = blockreq_validate_disk(inv, o->disk, &o->range)))
 		return err;
 	if (o->openmetrics_file && (err = validate_openmetrics_file(inv, o->openmetrics_file)))
 		return err;
@@ -495,33 +456,6 @@ static int biolatency_start(struct tracer *t)
 	return 0;
 }
 
-/* As biosnoop's: entries whose completion no probe saw would otherwise stay until the table
- * is full. (A copy of tools/biosnoop.c's sweep_stale, which is static there.) */
-#define SWEEP_BATCH 256
-
-static void sweep_stale(struct biolatency_state *st, uint64_t now_ns)
-{
-	struct bpf_map *map = st->skel->maps.inflight;
-	struct biosnoop_inflight_key dead[SWEEP_BATCH], key, *prev = NULL;
-	struct biosnoop_inflight v;
-	size_t n_dead = 0, removed = 0;
-	uint64_t since;
-
-	while (n_dead < SWEEP_BATCH && bpf_map__get_next_key(map, prev, &key, sizeof(key)) == 0) {
-		dead[n_dead] = key;
-		prev = &dead[n_dead];
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), &v, sizeof(v), 0))
-			continue;
-		since = v.issue_ns ? v.issue_ns : v.queued_ns;
-		if (since && now_ns > since && now_ns - since > BIOSNOOP_STALE_NS)
-			n_dead++;
-	}
-	for (size_t i = 0; i < n_dead; i++)
-		removed += bpf_map__delete_elem(map, &dead[i], sizeof(dead[i]), 0) == 0;
-	if (removed)
-		losses_add(&st->losses, BIOSNOOP_STALE, removed);
-}
-
 /* Ticks come about once a second: an interval is printed at the first tick within half a
  * second of its end (the histogram covers exactly the time between the two reads). With a
  * count, the last interval is the final tick's, when the duration ends. */
@@ -537,7 +471,7 @@ static int biolatency_tick(struct tracer *t, bool final)
 	if (!st->started)
 		return 0;
 	if (now - st->swept_ns >= 5000000000ULL) {
-		sweep_stale(st, now);
+		blockreq_sweep_stale(st->skel->maps.inflight, &st->losses, now);
 		st->swept_ns = now;
 	}
 	/* (also refreshes the loss totals the OpenMetrics output shows) */
