@@ -5,9 +5,12 @@
 
 #include "dispatch.h"
 
+#include <linux/capability.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct captured {
@@ -67,6 +70,23 @@ static inline int count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+/* A cmocka setup for tests of command lines: nothing they run may load BPF, so that a
+ * command line wrongly accepted stops at the privilege check (exit 1) instead. */
+static inline int drop_tracing_caps(void **state)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	const uint64_t drop = 1ULL << CAP_SYS_ADMIN | 1ULL << 38 /* PERFMON */ | 1ULL << 39 /* BPF */;
+
+	(void)state;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(uint32_t)drop;
+	data[1].effective &= ~(uint32_t)(drop >> 32);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
 }
 
 #endif

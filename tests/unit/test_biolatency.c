@@ -286,22 +286,6 @@ static void per_disk_letter_is_bcc(void **state)
 	assert_non_null(strstr(c.err, "tracing needs root or the capabilities"));
 }
 
-/* Nothing here may load BPF: without these capabilities a wrongly accepted command line stops
- * at the privilege check. */
-static int drop_tracing_caps(void **state)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	const uint64_t drop = 1ULL << CAP_SYS_ADMIN | 1ULL << 38 /* PERFMON */ | 1ULL << 39 /* BPF */;
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(uint32_t)drop;
-	data[1].effective &= ~(uint32_t)(drop >> 32);
-	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

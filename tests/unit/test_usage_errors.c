@@ -426,22 +426,6 @@ static void thread_ids_are_refused(void **state)
 	assert_int_equal(failed, 0);
 }
 
-/* Whatever the table says, nothing here may load BPF: without these capabilities a command
- * line that is wrongly accepted stops at the privilege check. */
-static int drop_tracing_caps(void **state)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	const uint64_t drop = 1ULL << CAP_SYS_ADMIN | 1ULL << 38 /* PERFMON */ | 1ULL << 39 /* BPF */;
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(uint32_t)drop;
-	data[1].effective &= ~(uint32_t)(drop >> 32);
-	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
