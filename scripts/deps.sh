@@ -7,8 +7,8 @@ BUILD_PACKAGES=(gcc make cmake pkg-config clang llvm libbpf-dev bpftool libelf-d
                 libzstd-dev libcmocka-dev)
 # live tests: loop devices, partitions, JSON checks, bpftool inspection, fio (queue depth)
 TEST_PACKAGES=(util-linux fdisk python3 procps libcap2-bin groff-base dpkg-dev file libclang-rt-dev fio python3-prometheus-client)
-# VM matrix: boot Debian kernels under qemu with a busybox initramfs
-VM_PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils zstd)
+# VM matrix: boot Debian kernels under qemu with a busybox initramfs; blktrace for the guests
+VM_PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils zstd blktrace)
 
 want=("${BUILD_PACKAGES[@]}")
 case "${1:-build}" in

@@ -33,6 +33,8 @@ need_kernel_id "$id"
 [[ -z $iotrace || -x $iotrace ]] || die "iotrace binary '$iotrace' is not an executable file"
 ensure_root
 host_pkgs cpio:cpio gzip:gzip ldd:libc-bin /bin/busybox:busybox-static
+# blktrace/blkparse: the guests hold biosnoop against the kernel's own block trace
+host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
 ((bpftool)) && host_pkgs bpftool:bpftool
 
 krel=$(kconf "$id" KREL)
@@ -127,6 +129,9 @@ if ((bpftool)); then
     fi
     copy_elf "$bt" /usr/sbin/bpftool
 fi
+
+copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
+copy_elf /usr/bin/blkparse /usr/bin/blkparse
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"

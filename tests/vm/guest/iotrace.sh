@@ -242,12 +242,13 @@ fn_state() {
     echo "release=$(uname -r)"
     echo "btf_vmlinux=$([ -e /sys/kernel/btf/vmlinux ] && echo yes || echo no)"
     echo "kprobe_pmu=$([ -e /sys/bus/event_source/devices/kprobe/type ] && echo yes || echo no)"
-    for tp in block_io_start block_io_done block_rq_insert block_rq_issue block_rq_complete; do
+    for tp in block_io_start block_io_done block_rq_insert block_rq_issue block_rq_complete \
+        block_rq_merge; do
         echo "tp_$tp=$([ -d $T/events/block/$tp ] && echo yes || echo no)"
     done
     for fn in blk_account_io_start __blk_account_io_start blk_account_io_done blk_mq_start_request \
         blk_mq_insert_request blk_mq_sched_insert_request blk_add_rq_to_plug blk_mq_end_request \
-        __blk_mq_end_request; do
+        __blk_mq_end_request blk_update_request blk_mq_end_request_batch blk_mq_free_request; do
         echo "fn_$fn=$(fn_state $fn)"
     done
 } >"$OUT/compat/kernel.txt"
@@ -569,6 +570,91 @@ for s in $RD_SCHEDS; do
         done
     done
 done
+
+# ============================================================================================
+# biosnoop against blktrace: the kernel's own block trace (blktrace, parsed by blkparse) runs
+# beside biosnoop on every real disk, and the two must agree request for request, in the
+# order of completion: type (rwbs), first sector and size. Then the same with iostats=0 on
+# NVMe and virtio-blk under no scheduler, where the kernel neither counts the requests in
+# /sys/block/*/stat (so blktrace is the only judge) nor, for NVMe's completion batches, runs
+# its accounting: every backend must still see each request, or refuse.
+# ============================================================================================
+section "biosnoop against blktrace"
+BT=/tmp/bt
+mkdir -p $BT
+mountpoint -q /sys/kernel/debug 2>/dev/null || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# bt_compare DISK TAG WHAT: blkparse's completions on DISK against biosnoop's rows, in order
+bt_compare() {
+    blkparse -q -i "$1" -D $BT -a complete -f '%a %d %S %n\n' >"$RUNS/$2.blkparse" 2>"$RUNS/$2.blkparse.err"
+    awk '$1 == "C" { print $2, $3, $4 * 512 }' "$RUNS/$2.blkparse" >"$RUNS/$2.bt"
+    REC=io project "$RUNS/$2.out" csv $BIO_FIELDS_CSV |
+        awk -F'|' -v d="$1" '$1 == d { print $2, $3, $4 }' >"$RUNS/$2.bs"
+    _n=$(wc -l <"$RUNS/$2.bt")
+    if [ "$_n" -lt 8 ]; then
+        bad "$3: blktrace saw $_n completions, fewer than the 8 requests iotest made"; show "$RUNS/$2.blkparse.err"
+    elif cmp -s "$RUNS/$2.bt" "$RUNS/$2.bs"; then
+        ok "$3: the $_n completions blktrace saw, request for request in order (type, sector, size)"
+    else
+        bad "$3: biosnoop and blktrace differ ($(wc -l <"$RUNS/$2.bs") rows against $_n): first difference: $(diff "$RUNS/$2.bt" "$RUNS/$2.bs" | grep '^[<>]' | head -2 | tr '\n' ';')"
+    fi
+}
+# bt_round SCHED IOSTATS BACKEND DRIVERS...: one traced window on those disks
+bt_round() {
+    bts=$1 btst=$2 btb=$3; shift 3
+    btlive=""
+    for drv in "$@"; do
+        eval "d=\$RD_$drv"
+        [ -n "$d" ] || continue
+        rd_set_sched "$d" "$bts" || { bad "$drv $d: cannot set scheduler $bts"; continue; }
+        echo "$btst" >"/sys/block/$d/queue/iostats"
+        rm -f $BT/$d.blktrace.*
+        blktrace -d "/dev/$d" -a complete -D $BT -o "$d" >"$RUNS/bt_$d.log" 2>&1 &
+        eval "btpid_$drv=$!"
+        btlive="$btlive $drv"
+    done
+    sleep 1
+    bttr=""
+    for drv in $btlive; do
+        eval "d=\$RD_$drv"
+        tag=bt_${drv}_${btst}_$btb
+        launch "$tag" "$IOTRACE" biosnoop -v --csv -d "$d" --backend=$btb
+    done
+    for drv in $btlive; do
+        eval "d=\$RD_$drv"
+        tag=bt_${drv}_${btst}_$btb
+        what="$drv $d, iostats=$btst, scheduler $bts, --backend=$btb, against blktrace"
+        if await "$tag"; then bttr="$bttr $drv"; continue; fi
+        stop "$tag"
+        if [ "$rc" -eq 1 ] && [ "$btb" != auto ] && grep -q '^biosnoop: error: ' "$RUNS/$tag.err"; then
+            ok "$what: refuses with exit 1: $(grep -m1 '^biosnoop: error: ' "$RUNS/$tag.err" | cut -c1-160)"
+        else
+            bad "$what: no 'tracing' line, exit $rc"; show "$RUNS/$tag.err" 12
+        fi
+    done
+    for drv in $bttr; do
+        eval "d=\$RD_$drv"
+        iotest "bt_${drv}_${btst}_$btb" -n iot-disk $(rd_ops "$d")
+    done
+    sleep 0.3
+    for drv in $bttr; do stopped "bt_${drv}_${btst}_$btb" "$drv, iostats=$btst, --backend=$btb, beside blktrace"; done
+    for drv in $btlive; do eval "kill -INT \$btpid_$drv; wait \$btpid_$drv"; done
+    for drv in $bttr; do
+        eval "d=\$RD_$drv"
+        bt_compare "$d" "bt_${drv}_${btst}_$btb" "$drv $d, iostats=$btst, scheduler $bts, --backend=$btb"
+    done
+    for drv in "$@"; do eval "d=\$RD_$drv"; [ -n "$d" ] && echo 1 >"/sys/block/$d/queue/iostats"; done
+}
+if ! command -v blktrace >/dev/null || ! command -v blkparse >/dev/null; then
+    bad "no blktrace/blkparse in the guest (mkinitramfs.sh copies them from the host's blktrace package)"
+elif [ ! -d /sys/kernel/debug/block ]; then
+    bad "no /sys/kernel/debug/block: blktrace cannot run (debugfs not mounted, or a kernel without CONFIG_BLK_DEV_IO_TRACE)"
+else
+    bt_round none 1 auto $RD_DISKS
+    for b in auto tracepoint fentry kprobe; do
+        [ "$(expected biosnoop $b)" = "- fails" ] && continue
+        bt_round none 0 $b nvme virtio_blk
+    done
+fi
 
 # ============================================================================================
 # zfsslower (only with ZFS in the initramfs)
