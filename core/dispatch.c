@@ -146,6 +146,8 @@ static int run_tool(const struct tool *tool, const char *invoked_as, int argc, c
 	err = invocation_parse(&inv, argc, argv);
 	if (err == 1) {
 		status = EXIT_SUCCESS;
+	} else if (err == -ENOENT) {
+		status = EXIT_NO_TOOL; /* a tool named on the command line does not exist */
 	} else if (err) {
 		status = EXIT_USAGE;
 	} else {

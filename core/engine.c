@@ -545,9 +545,16 @@ void engine_report(const struct engine *e, FILE *out)
 			const struct candidate_state *st = &ps->cands[c];
 			char target[192];
 
-			snprintf(target, sizeof(target), "%s%s%s%s", cand->target,
+			/* two candidates for one target differ by the prototype they expect: show it */
+			bool twin = false;
+
+			for (size_t o = 0; o < spec->candidate_count; o++)
+				twin |= o != c && spec->candidates[o].kind == cand->kind &&
+					!strcmp(spec->candidates[o].target, cand->target);
+			snprintf(target, sizeof(target), "%s%s%s%s%s%s%s", cand->target,
 				 cand->module ? " [" : "", cand->module ? cand->module : "",
-				 cand->module ? "]" : "");
+				 cand->module ? "]" : "", twin && cand->proto ? "(" : "",
+				 twin && cand->proto ? cand->proto : "", twin && cand->proto ? ")" : "");
 			fprintf(out, "    %c %-10s %-34s ", (int)c == ps->chosen ? '*' : ' ',
 				attach_kind_name(cand->kind), target);
 			if (st->verdict == VERDICT_LOAD_FAILED || st->verdict == VERDICT_ATTACH_FAILED)

@@ -31,13 +31,32 @@ static int probes_parse(int key, char *arg, struct argp_state *state, void *opts
 	}
 }
 
+/* "the tracing tools are biolatency, biosnoop, zfsslower" */
+static const char *tool_tracing_names(void)
+{
+	static char names[256];
+	size_t used = (size_t)snprintf(names, sizeof(names), "the tracing tools are");
+
+	for (unsigned i = 0; i < tool_count && used < sizeof(names); i++)
+		if (tool_table[i]->tracer)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s %s",
+						 used > 21 ? "," : "", tool_table[i]->name);
+	return names;
+}
+
 static int probes_validate(struct invocation *inv)
 {
 	const struct probes_opts *o = inv->opts;
 	const struct tool *tool = tool_find(o->tool);
 
-	if (!tool || !tool->tracer)
-		return usage_error(inv, "'%s' is not a tracing tool (see 'iotrace --list')", o->tool);
+	/* no such tool: exit 127 as for 'iotrace nosuch', with one hint (the caller adds it) */
+	if (!tool) {
+		usage_error(inv, "'%s' is not a tracing tool: %s", o->tool, tool_tracing_names());
+		return -ENOENT;
+	}
+	if (!tool->tracer)
+		return usage_error(inv, "'%s' is not a tracing tool: %s", o->tool,
+				   tool_tracing_names());
 	if (inv->common.format == FORMAT_CSV)
 		return usage_error(inv, "--csv is not a format of the report: use --json, or none");
 	return 0;
@@ -88,7 +107,7 @@ const struct tool tool_probes = {
 	       "Without root (or CAP_BPF and CAP_PERFMON) nothing can be judged, and the last "
 	       "line says so.\n"
 	       "Exit status: 0 if TOOL can run on this kernel, 1 if not or if it cannot be "
-	       "judged without privileges, 2 on usage errors.",
+	       "judged without privileges, 2 on usage errors, 127 if TOOL does not exist.",
 	.parse = probes_parse,
 	.validate = probes_validate,
 	.run = probes_run,

@@ -165,6 +165,9 @@ static const struct usage_case zfsslower_cases[] = {
 static const struct usage_case probes_cases[] = {
 	USAGE("'--backend' requires an argument", "iotrace", "probes", "--backend"),
 	USAGE("'--btf' requires an argument", "iotrace", "probes", "--btf"),
+	/* an unknown tool is 127 as for 'iotrace nosuch', the line naming the tracing tools */
+	NO_TOOL("'nosuch' is not a tracing tool: the tracing tools are biolatency, biosnoop, "
+		"zfsslower", "iotrace", "probes", "nosuch"),
 	USAGE("invalid --backend 'bogus'", "iotrace", "probes", "--backend=bogus", "biosnoop"),
 	USAGE("invalid --btf ''", "iotrace", "probes", "--btf=", "biosnoop"),
 	USAGE("--json and --csv cannot be combined", "iotrace", "probes", "--json", "--csv", "biosnoop"),
@@ -176,8 +179,8 @@ static const struct usage_case probes_cases[] = {
 	USAGE("unrecognized option '--pid'", "iotrace", "probes", "--pid", "1", "biosnoop"),
 	USAGE("invalid option -- 'x'", "iotrace", "probes", "-x"),
 	USAGE("unexpected argument 'extra': give one TOOL", "iotrace", "probes", "zfsslower", "extra"),
-	USAGE("'' is not a tracing tool", "iotrace", "probes", ""),
-	USAGE("'BIOSNOOP' is not a tracing tool", "iotrace", "probes", "BIOSNOOP"),
+	NO_TOOL("'' is not a tracing tool", "iotrace", "probes", ""),
+	NO_TOOL("'BIOSNOOP' is not a tracing tool", "iotrace", "probes", "BIOSNOOP"),
 };
 
 static const struct usage_case multiplexer_cases[] = {
@@ -208,7 +211,7 @@ static const struct usage_case control_byte_cases[] = {
 	USAGE("invalid DURATION '2\\x0a'", "iotrace", "biosnoop", "2\n"),
 	USAGE("unexpected argument '\\x1b[2J'", "iotrace", "biosnoop", "1", "\x1b[2J"),
 	USAGE("invalid MIN_MS '\\x1b[2J'", "iotrace", "zfsslower", "\x1b[2J"),
-	USAGE("'bio\\x0asnoop' is not a tracing tool", "iotrace", "probes", "bio\nsnoop"),
+	NO_TOOL("'bio\\x0asnoop' is not a tracing tool", "iotrace", "probes", "bio\nsnoop"),
 	NO_TOOL("unknown tool 'x\\x1b[31m'", "iotrace", "x\x1b[31m"),
 };
 
@@ -287,7 +290,7 @@ static int check_case(const struct usage_case *uc)
 	 * tool came through iotrace, "biosnoop --help" through its link */
 	bool via_iotrace = strcmp(prog, "iotrace") != 0 && uc->argv[1] && strcmp(uc->argv[1], prog) == 0;
 
-	if (uc->status == 127)
+	if (uc->status == 127 && !via_iotrace)
 		snprintf(pointer, sizeof(pointer), " (see 'iotrace --list')\n");
 	else
 		snprintf(pointer, sizeof(pointer), " (see '%s%s --help')\n", via_iotrace ? "iotrace " : "",
