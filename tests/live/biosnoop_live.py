@@ -420,7 +420,7 @@ def probes_report_explains_choices(stack):
     status, out, err = iotrace(["probes", "biosnoop"])
     check(status == 0, "iotrace probes biosnoop exited %d: %s" % (status, err))
     for event in ("block_io_start", "block_rq_issue", "block_rq_complete"):
-        check(re.search(r"^\s*\*\s+tp_btf\s+block:%s\s+chosen" % event, out, re.M),
+        check(re.search(r"^\s*\*\s+tp_btf\s+block:%s(\([a-z_,]*\))?\s+chosen" % event, out, re.M),
               "tp_btf block:%s not chosen:\n%s" % (event, out))
     check(re.search(r"kprobe\s+\S+\s+unavailable: .*kprobes", out, re.I), "no kprobe reason:\n" + out)
     check(re.search(r"fentry\s+\S+\s+unavailable: .*EPERM", out), "no fentry EPERM:\n" + out)
