@@ -402,7 +402,8 @@ static int biosnoop_start(struct tracer *t)
 		.format = t->inv->common.format,
 		.queued = o->queued,
 		.wallclock = o->wallclock,
-		.partition = o->partition,
+		/* -d naming a partition shows which one matched, as if --partition */
+		.partition = o->partition || (o->disk && o->range.partition),
 		.pattern = o->pattern,
 		.latency_filtered = o->min_lat_ns != 0,
 		.start_mono_ns = t->start_mono_ns,
@@ -484,7 +485,8 @@ const struct tool tool_biosnoop = {
 	       "  COMM     name of the task that submitted the request (see Owner below)\n"
 	       "  PID      its process ID\n"
 	       "  DISK     whole disk: sda, nvme0n1, loop3; MAJ:MIN when it has no name\n"
-	       "  PART     (--partition) partition holding the first sector; - if none\n"
+	       "  PART     (--partition, or -d naming a partition) partition holding the\n"
+	       "           first sector; - if none\n"
 	       "  T        type, as blktrace's rwbs: R read, W write, D discard, DE secure\n"
 	       "           erase, F flush, N other; F before the type is a preflush, after it\n"
 	       "           FUA; then A readahead, S sync, M metadata\n"
@@ -554,7 +556,7 @@ const struct tool tool_biosnoop = {
 	.applet = true,
 	.examples = "iotrace biosnoop\tevery request on every disk until Ctrl-C\n"
 		    "iotrace biosnoop -d nvme0n1 -m 10\trequests on nvme0n1 slower than 10 ms\n"
-		    "iotrace biosnoop -d sda2 -Q --partition\tonly partition sda2, with queue time and a PART column\n"
+		    "iotrace biosnoop -d sda2 -Q\tonly partition sda2, with queue time and a PART column\n"
 		    "iotrace biosnoop -d sda -P\tsda's requests, each marked sequential or random\n"
 		    "iotrace biosnoop -c /sys/fs/cgroup/system.slice/mysql.service --json 60\t"
 		    "one minute of a service's I/O as JSON lines\n"

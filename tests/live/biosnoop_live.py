@@ -136,6 +136,12 @@ def partition_filter_shows_only_that_partition(stack):
     rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w2.pid]
     check(len(rows) == 1 and rows[0]["PART"] == name + "p1" and rows[0]["DISK"] == name and
           int(rows[0]["SECTOR"]) == p1_start + 16, "--partition rows %r" % rows)
+    # -d naming a partition shows the PART column without --partition: which one matched
+    w3 = Writer(stack, "iot-parts3", [[p1, "W", 8192, 4096]])
+    out, _ = trace(stack, ["-d", name + "p1"], [w3])
+    rows = [r for r in parse_table(out.decode()) if int(r["PID"]) == w3.pid]
+    check(len(rows) == 1 and rows[0].get("PART") == name + "p1",
+          "-d %sp1 without --partition: rows %r" % (name, rows))
 
 
 def judge_patterns(rows, key_sector, key_bytes, no_sector):
