@@ -264,8 +264,11 @@ const struct tool tool_zfsslower = {
 	.summary = "Trace ZFS reads, writes, opens and fsyncs slower than a threshold",
 	.args_doc = "[MIN_MS]",
 	.doc = "Trace ZFS file operations (zpl_* entry to return) slower than MIN_MS milliseconds "
-	       "(default 10; 0 traces every operation). Works with OpenZFS 0.6 to 2.3+: the read "
-	       "and write functions are found by name at run time.\v"
+	       "(default 10; 0 traces every operation). The read and write functions are found "
+	       "by name at run time: tested on OpenZFS 2.1.11 (kprobes) and 2.3.2 (fentry/fexit); "
+	       "the names of 0.6.x (zpl_read/zpl_write), 0.6.4 to 2.2 (zpl_aio_* or zpl_iter_*) "
+	       "and vendor suffixes are expected from the name tables, checked on fixture "
+	       "kernels only.\v"
 	       "Columns: TIME (wall clock), COMM, PID, T (R read, W write, O open, S fsync), BYTES "
 	       "(bytes read or written), OFF_KB (file offset of the data: where an O_APPEND write "
 	       "landed), LAT(ms), ERR (the errno name of a failed operation, such as EIO; - when "
