@@ -106,6 +106,28 @@ def disk_filter_excludes_other_disk(stack):
           "-d %s shows other disks: %r" % (os.path.basename(a), sorted({r["disk"] for r in ios})))
     w.ops = [op for op in w.ops if op[0] == a]
     expect_ops(ios, w, os.path.basename(a), key_type="rwbs")
+    # the same disk as MAJ:MIN, the DISK column's form for a disk without a name
+    st = os.stat(a)
+    w2 = Writer(stack, "iot-majmin", [[a, "W", 12288, 4096], [b, "W", 12288, 4096]])
+    out, _ = trace(stack, ["-d", "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)),
+                           "--json"], [w2])
+    ios = io_records(parse_json_lines(out.decode()))
+    w2.ops = [op for op in w2.ops if op[0] == a]
+    check(all(r["disk"] == os.path.basename(a) for r in ios), "-d MAJ:MIN shows %r" % ios)
+    expect_ops(ios, w2, os.path.basename(a), key_type="rwbs")
+
+
+@test
+def bio_based_disk_is_refused_by_name(stack):
+    """-d on a disk whose driver takes bios (zram here; device-mapper and md elsewhere) would
+    match nothing: refused with exit 2 and one line saying why, nothing loaded."""
+    bio_disks = [d for d in os.listdir("/sys/block")
+                 if not os.path.exists("/sys/block/%s/mq" % d)]
+    check(bio_disks, "no bio-based disk here (zram0 was measured on this machine)")
+    for tool in ("biosnoop", "biolatency"):
+        status, out, err = iotrace([tool, "-d", bio_disks[0]])
+        check(status == 2 and err.count("\n") == 1 and "not a request-based disk" in err and
+              not out, "%s -d %s: exit %d, %r" % (tool, bio_disks[0], status, err))
 
 
 @test
