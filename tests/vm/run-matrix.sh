@@ -3,7 +3,7 @@
 #     [--guest-script PATH] [--zfs] [--facts-dir DIR] [--timeout SECS] [--no-bpftool]
 #     [--extra SRC[:DEST]]...
 # Entry point of the VM test matrix: fetches the pinned kernels (cached), builds ZFS
-# when --zfs (cached; kernels without a ZFS pin run without it), builds one initramfs
+# when --zfs (cached; a kernel pinned "none" runs without it, one with no pin fails), builds one initramfs
 # per kernel, boots each under qemu TCG and prints one PASS/FAIL line per kernel, then
 # "kernels: N passed, N failed" and a final "N passed, N failed" line counting the
 # guest's assertions (a guest script reports them as "GUEST-CHECKS: PASSED FAILED" on
@@ -58,9 +58,19 @@ log "kernels ready in $(elapsed "$t")s"
 pass=0 fail=0 lines=() cpass=0 cfail=0 retries=0
 for id in $kernels; do
     z=$zfs
-    if ((z)) && [[ -z $(zconf "$id" VERSION) ]]; then
-        log "$id: no ZFS pinned for this kernel in kernels.conf; running without --zfs"
+    # A kernel runs without ZFS only when kernels.conf says so (Z_<id>_VERSION=none): a pin
+    # that went missing must not turn the ZFS tests into a silent pass.
+    zpin=$(zconf "$id" VERSION)
+    if ((z)) && [[ $zpin == none ]]; then
+        log "$id: kernels.conf pins no ZFS for this kernel (none); running without --zfs"
         z=0
+    elif ((z)) && [[ -z $zpin ]]; then
+        line=$(printf '%-4s %-9s %-22s %6ss %s' FAIL "$id" "$(kconf "$id" KREL)" 0 \
+            "no Z_${id//./_}_VERSION in kernels.conf (a version, or none to run it without ZFS)")
+        echo "$line"
+        lines+=("$line")
+        fail=$((fail + 1)) cfail=$((cfail + 1))
+        continue
     fi
     name=$id
     if ((z)); then name=$id-zfs; fi
