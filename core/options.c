@@ -29,7 +29,6 @@ enum {
 	OPT_VERSION,
 };
 
-#define MAX_DURATION_MS (366ULL * 24 * 3600 * 1000)
 
 struct common_option {
 	struct argp_option opt;
@@ -196,7 +195,7 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_CSV:
 		return set_format(state, c, FORMAT_CSV);
 	case OPT_DURATION:
-		err = parse_decimal_ns(arg, 1000000000ULL, MAX_DURATION_MS * 1000000ULL, &ns);
+		err = parse_decimal_ns(arg, 1000000000ULL, MAX_RUN_MS * 1000000ULL, &ns);
 		if (err || ns < 1000000ULL)
 			return opt_error(state,
 					 "invalid --duration '%s': expected seconds, at least 0.001 and at most one year",

@@ -17,6 +17,9 @@ enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 
 enum backend_choice { BACKEND_AUTO, BACKEND_TRACEPOINT, BACKEND_FENTRY, BACKEND_KPROBE };
 
+/* The longest run a tool takes, however it is given (--duration, interval x count). */
+#define MAX_RUN_MS (366ULL * 24 * 3600 * 1000)
+
 struct common_opts {
 	int verbosity;
 	enum output_format format;

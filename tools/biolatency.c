@@ -195,6 +195,12 @@ static int biolatency_validate(struct invocation *inv)
 	/* interval and count end the run as BCC's do: the common --duration is the other way */
 	if (o->count) {
 		by_count = o->interval_s * o->count * 1000ULL;
+		/* each alone may be large; their product is a run time, at most a year as
+		 * --duration's */
+		if (by_count > MAX_RUN_MS)
+			return usage_error(inv, "interval %llu x count %llu is more than a year: give "
+					   "fewer or shorter intervals", (unsigned long long)o->interval_s,
+					   (unsigned long long)o->count);
 		if (inv->common.duration_ms && inv->common.duration_ms != by_count)
 			return usage_error(inv, "--duration and interval x count differ: give one");
 		inv->common.duration_ms = by_count;

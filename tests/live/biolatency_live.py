@@ -10,6 +10,7 @@ Run through tests/live/run.sh (root, IOTRACE=path/to/iotrace), or alone with
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,26 +93,37 @@ def biolatency_totals_match_diskstats(stack):
     a, b = settled_loops(stack, s, 2)
     jobs = [fio_job(stack, "bl-read", a, "randread", 3000),
             fio_job(stack, "bl-write", b, "randwrite", 2000)]
-    tool = Biolatency(stack, ["-D", "--json", "1"])
-    tool.wait_attached()
+    # one instance per disk (-d), so that each summary's losses are that disk's alone
+    tools = {d: Biolatency(stack, ["-D", "-d", os.path.basename(d), "--json", "1"])
+             for d in (a, b)}
+    for tool in tools.values():
+        tool.wait_attached()
     before = {d: completed(d) for d in (a, b)}
     for j in jobs:
         j.start()
     done = [j.result() for j in jobs]
     after = {d: completed(d) for d in (a, b)}
     time.sleep(1.2)  # at least one interval boundary after the I/O
-    out, err = tool.stop()
-    hists = histograms(parse_json_lines(out.decode()))
     fio_ios = {a: done[0]["read"]["total_ios"], b: done[1]["write"]["total_ios"]}
-    for d in (a, b):
+    for d, tool in tools.items():
+        out, err = tool.stop()
+        hists = histograms(parse_json_lines(out.decode()))
         name = os.path.basename(d)
         got = hists.get(name, (0, {}))[0]
         kernel = after[d] - before[d]
-        print("    %s: biolatency %d, /sys/block stat %d, fio %d" % (name, got, kernel, fio_ios[d]),
-              file=sys.stderr)
-        check(got == kernel, "%s: histograms count %d requests, the kernel %d" % (name, got, kernel))
+        m = re.search(r"(\d+) events?, (\d+) lost", err.strip().splitlines()[-1])
+        check(m, "%s: no summary line: %r" % (name, err[-300:]))
+        lost = int(m.group(2))
+        print("    %s: biolatency %d (+%d lost), /sys/block stat %d, fio %d" %
+              (name, got, lost, kernel, fio_ios[d]), file=sys.stderr)
         check(kernel == fio_ios[d], "%s: the kernel counts %d, fio did %d" % (name, kernel, fio_ios[d]))
-    check("0 lost" in err.strip().splitlines()[-1], "losses: %r" % err[-300:])
+        # exact: every request the kernel completed is in a histogram or counted as lost; a
+        # loss must stay rare (on this machine the kernel now and then skips a BPF program
+        # without a word, docs/RELIABILITY.md, which the tool counts as "ended without a seen
+        # completion")
+        check(got + lost == kernel, "%s: histograms count %d + %d lost, the kernel %d" %
+              (name, got, lost, kernel))
+        check(lost <= kernel // 200, "%s: %d lost of %d: %r" % (name, lost, kernel, err[-300:]))
 
 
 @test
