@@ -9,8 +9,9 @@
 #                                      ZFS fixture of the OpenZFS version the guest ran, the
 #                                      zfs_version fact: zfs-2.1-iter, zfs-2.3-iter)
 #   tp_NAME=yes|no                     the fixture's tracefs events/block/NAME
-# Prints one line per difference and "fixtures: N passed, N failed"; exit 1 on a difference
-# or when no guest facts were found.
+# Prints one line per difference and "fixtures: N facts held, N differ" (not the "N passed, N
+# failed" form: scripts/test.sh counts the tier from run-matrix.sh's line); exit 1 on a
+# difference or when no guest facts were found.
 set -uo pipefail
 vmout=${1:?usage: check-fixtures.sh VMOUT [FIXTURES]}
 fixtures=${2:-$(cd "$(dirname "$0")/../fixtures/kernels" && pwd)}
@@ -77,5 +78,5 @@ if [ $found = 0 ]; then
     echo "FAIL no guest facts under $vmout/*/artefacts/compat/kernel.txt"
     failed=$((failed + 1))
 fi
-echo "fixtures: $passed passed, $failed failed"
+echo "fixtures: $passed facts held, $failed differ"
 [ $failed = 0 ]
