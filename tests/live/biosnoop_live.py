@@ -310,7 +310,12 @@ def filters_under_scheduler(stack, scheduler, variant=None):
         # request per read, with 2 % for the odd merge of neighbours. A loss must stay rare:
         # on this machine the kernel now and then skips a BPF program without a word
         # (docs/RELIABILITY.md), which the tool counts as done_missed.
-        if lost < 0 or merged < 0 or not (0.98 * want <= ours + lost <= want):
+        # The classic variants key requests by (device, sector), not by address: two reads
+        # of one block in flight at once (fio's norandommap) share a key, and the accounting
+        # of such pairs is approximate (seen: printed + lost 15 above fio's 251,922): up to
+        # 0.1 % above fio's count, never more.
+        slack = want // 1000 if variant and variant.endswith("classic") else 0
+        if lost < 0 or merged < 0 or not (0.98 * want <= ours + lost <= want + slack):
             problems.append("%s: %d printed + %d lost, fio completed %d reads of A" %
                             (flag, ours, lost, want))
         if lost > want // 1000:
