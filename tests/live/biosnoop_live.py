@@ -878,12 +878,12 @@ def losses_are_counted_not_silent(stack):
           "%d printed + %d lost != %d requests; others %r; summary %r" % (len(ios), summary["lost"], requests, [r for r in io_records(records) if r["pid"] != w.pid][:5], summary))
     check(summary["events"] == len(io_records(records)), "summary events %r" % summary)
     check(lost and all(set(r) == JSON_LOST_FIELDS for r in lost), "lost records %r" % lost[:2])
-    in_records = sum(r["ringbuf_full"] + r["inflight_full"] + r["done_missed"] + r["stale"]
-                     for r in lost)
+    in_records = sum(r["ringbuf_full"] + r["inflight_full"] + r["done_missed"] + r["stale"] +
+                     r["probe_missed"] for r in lost)
     check(in_records == summary["lost"],
           "lost records add up to %d, summary says %d" % (in_records, summary["lost"]))
     check(re.search(r"warning: \d+ events? lost in the last", err), "no warning while running")
-    check(re.search(r"%d events?, %d lost \(%d ring buffer full\)$" %
+    check(re.search(r"%d events?, %d lost \(%d ring buffer full(, [^()]*)?\)$" %
                     (summary["events"], summary["lost"], summary["ringbuf_full"]), err),
           "final line does not match the summary: %r" % err[-300:])
 
