@@ -4,9 +4,12 @@
 # `iotrace zfsslower --min-ms 10` on cached 4 KiB reads from ZFS: passes over a file held in
 # the ARC, untraced and traced alternately, in this one VM. Nothing is slower than 10 ms, so
 # zfsslower prints nothing: this is the cost of its probes alone.
+# BACKENDS (set by bench/zfs-vm.sh) lists the --backend values measured, each its own config
+# ("zfsslower-fentry"): fexit against kretprobes on the same VM, rounds alternating.
 # Output lines: "ZFSBENCH pass <config> <round> <bytes> <centiseconds>", then a summary.
 # Environment from /init: KERNEL_ID EXPECT_KREL IOTRACE ZFS OUT
 ROUNDS=${ROUNDS:-5}
+BACKENDS=${BACKENDS:-auto}
 FILE_MB=${FILE_MB:-16}
 PASSES=${PASSES:-6}
 
@@ -37,8 +40,8 @@ one_pass() { # config round
     say "pass $1 $2 $((FILE_MB * 1048576 * PASSES)) $((t1 - t0))"
 }
 
-start_tracer() {
-    "$IOTRACE" zfsslower -v --min-ms 10 >/tmp/zfsslower.out 2>/tmp/zfsslower.err &
+start_tracer() { # backend
+    "$IOTRACE" zfsslower -v --min-ms 10 --backend="$1" >/tmp/zfsslower.out 2>/tmp/zfsslower.err &
     TPID=$!
     n=0
     until grep -q "tracing" /tmp/zfsslower.err 2>/dev/null; do
@@ -61,13 +64,12 @@ stop_tracer() {
 say "kernel $(uname -r) rounds $ROUNDS file ${FILE_MB}MiB passes $PASSES"
 r=1
 while [ $r -le "$ROUNDS" ]; do
-    if [ $((r % 2)) -eq 1 ]; then
-        one_pass untraced $r
-        start_tracer; one_pass zfsslower $r; stop_tracer
-    else
-        start_tracer; one_pass zfsslower $r; stop_tracer
-        one_pass untraced $r
-    fi
+    # alternate the order from round to round, so that drift favours no configuration
+    if [ $((r % 2)) -eq 1 ]; then order="untraced $BACKENDS"; else order="$BACKENDS untraced"; fi
+    for c in $order; do
+        if [ "$c" = untraced ]; then one_pass untraced $r; continue; fi
+        start_tracer "$c"; one_pass "zfsslower-$c" $r; stop_tracer
+    done
     r=$((r + 1))
 done
 mkdir -p "$OUT"
