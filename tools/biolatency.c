@@ -245,7 +245,7 @@ static int biolatency_open(struct tracer *t, const struct bpf_object_open_opts *
 	const struct biolatency_opts *o = t->inv->opts;
 	int err;
 
-	st->skel = biosnoop_bpf__open_opts(opts);
+	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
 	if (!st->skel)
 		return errno ? -errno : -ENOMEM;
 	st->skel->rodata->aggregate = true;
@@ -253,12 +253,6 @@ static int biolatency_open(struct tracer *t, const struct bpf_object_open_opts *
 	st->skel->rodata->hist_per_flags = o->per_flags;
 	st->skel->rodata->hist_queued = o->queued;
 	st->skel->rodata->hist_unit_ns = o->msecs ? 1000000ULL : 1000ULL;
-	st->skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
-	if (o->disk) {
-		st->skel->rodata->filter_dev = o->range.disk_dev;
-		st->skel->rodata->filter_sector_start = o->range.start;
-		st->skel->rodata->filter_sector_end = o->range.end;
-	}
 	/* no event ever goes through it: the smallest ring buffer the kernel takes */
 	err = bpf_map__set_max_entries(st->skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
 	if (err) {

@@ -332,7 +332,7 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 	const struct biosnoop_opts *o = t->inv->opts;
 	const char *slot_mask;
 
-	st->skel = biosnoop_bpf__open_opts(opts);
+	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
 	if (!st->skel)
 		return errno ? -errno : -ENOMEM;
 	/* tests only (tests/live): fewer in-flight slots, so that the fallback paths run */
@@ -343,14 +343,8 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 			 st->skel->rodata->inflight_slot_mask);
 	}
 	st->skel->rodata->min_lat_ns = o->min_lat_ns;
-	st->skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
 	st->skel->rodata->filter_tgid = o->pid;
 	st->skel->rodata->filter_cgroup = o->cgroup != NULL;
-	if (o->disk) {
-		st->skel->rodata->filter_dev = o->range.disk_dev;
-		st->skel->rodata->filter_sector_start = o->range.start;
-		st->skel->rodata->filter_sector_end = o->range.end;
-	}
 	*obj = st->skel->obj;
 	return 0;
 }

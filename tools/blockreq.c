@@ -2,6 +2,8 @@
 #include "blockreq.h"
 
 #include "biosnoop.h"
+#include "biosnoop.skel.h"
+#include "tracer.h"
 
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -109,4 +111,20 @@ void blockreq_sweep_stale(struct bpf_map *inflight, struct losses *losses, uint6
 		removed += bpf_map__delete_elem(map, &dead[i], sizeof(dead[i]), 0) == 0;
 	if (removed)
 		losses_add(losses, BIOSNOOP_STALE, removed);
+}
+
+struct biosnoop_bpf *blockreq_open_object(struct tracer *t, const struct bpf_object_open_opts *opts,
+					  const struct blockdev_range *disk)
+{
+	struct biosnoop_bpf *skel = biosnoop_bpf__open_opts(opts);
+
+	if (!skel)
+		return NULL;
+	skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
+	if (disk) {
+		skel->rodata->filter_dev = disk->disk_dev;
+		skel->rodata->filter_sector_start = disk->start;
+		skel->rodata->filter_sector_end = disk->end;
+	}
+	return skel;
 }

@@ -11,6 +11,15 @@
 #include <stdint.h>
 
 struct bpf_map;
+struct bpf_object_open_opts;
+struct tracer;
+
+/* The block-request BPF object (probes/biosnoop.bpf.c) opened for a tool of this family,
+ * with the settings every one of them needs: the -d range (NULL: every disk) and whether the
+ * chosen variant sees each request's creation. The caller sets its own rodata, then loads.
+ * NULL with errno set on failure. */
+struct biosnoop_bpf *blockreq_open_object(struct tracer *t, const struct bpf_object_open_opts *opts,
+					  const struct blockdev_range *disk);
 
 /* -d DISK: a disk or partition name, MAJ:MIN, or a path to the device node, resolved to a
  * range. A disk whose driver takes bios (device-mapper, md, zram) is refused, naming its
