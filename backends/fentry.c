@@ -2,8 +2,7 @@
 /* fentry/fexit: BPF trampolines on a function's entry and return. Needs the function in BTF
  * (the module's own BTF for module functions) and a kernel that allows tracing programs
  * (lockdown can forbid them). */
-#include "backend.h"
-#include "targets.h"
+#include "probe/probe.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>

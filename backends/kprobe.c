@@ -14,9 +14,8 @@
  * so events whose links are gone are removed at the next attach and at exit; groups of dead
  * processes (kill -9) are removed at the first attach. Without kprobe_events (tracefs
  * missing) the PMU path is the fallback, with the kernel's default instance count. */
-#include "backend.h"
-#include "log.h"
-#include "targets.h"
+#include "probe/probe.h"
+#include "util/util.h"
 
 #include <bpf/libbpf.h>
 #include <ctype.h>

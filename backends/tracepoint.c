@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Tracepoints, three ways: tp_btf (typed arguments, cheapest), raw_tp (no BTF needed to
  * attach), classic (needs tracefs; the record, not the arguments). */
-#include "backend.h"
-#include "targets.h"
+#include "probe/probe.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>

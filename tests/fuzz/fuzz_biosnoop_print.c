@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* biosnoop's output (tools/biosnoop_print.h) for hostile task names, disk and partition
+/* biosnoop's output (tools/biosnoop/biosnoop_print.h) for hostile task names, disk and partition
  * names and any numbers: every record stays one line, a terminal never sees a raw control
  * character, each JSON line is one valid JSON object whose "comm" decodes to the task name,
  * and each CSV record has as many fields as the header.
@@ -8,7 +8,7 @@
  * padded: times, sector, bytes, dev, pid, flags, comm[16], rwbs[8]); after it the disk name
  * and, if present, the partition name, separated by NUL bytes. Times are kept within ten
  * years of the start (they come from bpf_ktime_get_ns()). Seeds: corpus/biosnoop_print. */
-#include "biosnoop_print.h"
+#include "biosnoop/biosnoop_print.h"
 #include "fuzz_common.h"
 
 #include <fcntl.h>

@@ -4,10 +4,10 @@
 #ifndef IOTRACE_TEST_ENGINE_FIXTURE_H
 #define IOTRACE_TEST_ENGINE_FIXTURE_H
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "fake_kernel.h"
 #include "fake_object.h"
-#include "kfacts.h"
+#include "kfacts/kfacts.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #ifndef IOTRACE_TEST_FAKE_OBJECT_H
 #define IOTRACE_TEST_FAKE_OBJECT_H
 
-#include "engine.h"
+#include "engine/engine.h"
 
 #include <string.h>
 

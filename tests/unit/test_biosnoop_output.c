@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../../tools/biosnoop_print.h"
-#include "blockdev.h"
+#include "biosnoop/biosnoop_print.h"
+#include "blockreq/blockdev.h"
 
 #include <stdio.h>
 #include <stdlib.h>
