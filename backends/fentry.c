@@ -61,7 +61,7 @@ static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
 }
 
 const struct backend backend_fentry = {
-	.family = FAMILY_FENTRY,
+	.kind = BACKEND_FENTRY,
 	.available = fentry_available,
 	.prepare = fentry_prepare,
 	.attach = fentry_attach,

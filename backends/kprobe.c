@@ -395,7 +395,7 @@ static int kprobe_missed(struct bpf_link *link, uint64_t *count)
 }
 
 const struct backend backend_kprobe = {
-	.family = FAMILY_KPROBE,
+	.kind = BACKEND_KPROBE,
 	.available = kprobe_available,
 	.prepare = kprobe_prepare,
 	.attach = kprobe_attach,

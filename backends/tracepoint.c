@@ -127,7 +127,7 @@ static int tracepoint_attach(struct bpf_program *prog, struct bpf_program *ret,
 }
 
 const struct backend backend_tracepoint = {
-	.family = FAMILY_TRACEPOINT,
+	.kind = BACKEND_TRACEPOINT,
 	.available = tracepoint_available,
 	.prepare = tracepoint_prepare,
 	.attach = tracepoint_attach,

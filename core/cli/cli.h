@@ -4,6 +4,8 @@
 #ifndef IOTRACE_CLI_H
 #define IOTRACE_CLI_H
 
+#include "probe/probe.h"
+
 #include <argp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,8 +20,6 @@ enum common_option_set {
 
 enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 
-enum backend_choice { BACKEND_AUTO, BACKEND_TRACEPOINT, BACKEND_FENTRY, BACKEND_KPROBE };
-
 /* The longest run a tool takes, however it is given (--duration, interval x count). */
 #define MAX_RUN_MS (366ULL * 24 * 3600 * 1000)
 
@@ -28,7 +28,7 @@ struct common_opts {
 	enum output_format format;
 	bool format_set;
 	uint64_t duration_ms; /* 0 = until interrupted */
-	enum backend_choice backend;
+	enum backend_kind backend;
 	const char *btf_path; /* external BTF for kernels without /sys/kernel/btf/vmlinux */
 	const char *variant;  /* --variant: one variant of the probe groups, for debugging */
 };
@@ -61,6 +61,7 @@ struct tool {
 	int (*validate)(struct invocation *inv);
 	int (*run)(struct invocation *inv);
 	const struct tracer_tool *tracer; /* for tools built on core/tracer/tracer.c (and `probes`) */
+	const struct probe_table *probes; /* a tracer's logical probes and their candidates */
 	size_t opts_size;
 	const void *opts_defaults;
 	unsigned common;
@@ -77,9 +78,6 @@ const struct tool *tool_find(const char *name);
 
 /* Report a bad option value as one line; returns the error argp should see. */
 int opt_error(struct argp_state *state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* "auto", "tracepoint", "fentry" or "kprobe": as --backend spells it. */
-const char *backend_choice_name(enum backend_choice choice);
 
 /* The same for validate(): one line naming the problem; returns -EINVAL. */
 int usage_error(struct invocation *inv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "cli/cli.h"
 
-#include "tracer/tracer.h"
 
 #include "version.h"
 
@@ -194,8 +193,8 @@ static const char *arg_words(const struct tool *tool, const char *arg, const cha
 		return "$(_iotrace_pids)";
 	if (!strcmp(arg, "KIND"))
 		return "auto tracepoint fentry kprobe";
-	if (!strcmp(arg, "NAME") && tool->tracer && tool->tracer->probes->group_count)
-		return tool->tracer->probes->groups[0].variants;
+	if (!strcmp(arg, "NAME") && tool->probes && tool->probes->group_count)
+		return tool->probes->groups[0].variants;
 	if (!strcmp(arg, "DIR"))
 		*action = "-d";
 	return NULL;

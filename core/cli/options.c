@@ -3,7 +3,6 @@
  * accepts (tool->common) and never sees them. */
 #include "util/util.h"
 #include "cli/cli.h"
-#include "tracer/tracer.h"
 #include "version.h"
 
 #include <bpf/btf.h>
@@ -106,24 +105,11 @@ int usage_error(struct invocation *inv, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const char *const backend_names[] = {
-	[BACKEND_AUTO] = "auto",
-	[BACKEND_TRACEPOINT] = "tracepoint",
-	[BACKEND_FENTRY] = "fentry",
-	[BACKEND_KPROBE] = "kprobe",
-};
-
-const char *backend_choice_name(enum backend_choice choice)
+static int parse_backend(struct argp_state *state, const char *arg, enum backend_kind *out)
 {
-	return (unsigned)choice < sizeof(backend_names) / sizeof(backend_names[0]) ?
-		       backend_names[choice] : "?";
-}
-
-static int parse_backend(struct argp_state *state, const char *arg, enum backend_choice *out)
-{
-	for (unsigned i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
-		if (strcmp(arg, backend_names[i]) == 0) {
-			*out = (enum backend_choice)i;
+	for (unsigned i = 0; i < BACKEND_KIND_COUNT; i++) {
+		if (strcmp(arg, backend_kind_name(i)) == 0) {
+			*out = (enum backend_kind)i;
 			return 0;
 		}
 	}
@@ -214,7 +200,7 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 		c->btf_path = arg;
 		return 0;
 	case OPT_VARIANT:
-		if (!tool->tracer || !probe_table_has_variant(tool->tracer->probes, arg))
+		if (!tool->probes || !probe_table_has_variant(tool->probes, arg))
 			return opt_error(state, "invalid --variant '%s': not a variant of %s's probes "
 					 "(see 'iotrace probes %s')", arg, tool->name, tool->name);
 		c->variant = arg;

@@ -3,10 +3,10 @@
 
 const struct backend *backend_for(enum attach_kind kind)
 {
-	switch (attach_kind_family(kind)) {
-	case FAMILY_FENTRY:
+	switch (attach_kind_backend(kind)) {
+	case BACKEND_FENTRY:
 		return &backend_fentry;
-	case FAMILY_KPROBE:
+	case BACKEND_KPROBE:
 		return &backend_kprobe;
 	default:
 		return &backend_tracepoint;

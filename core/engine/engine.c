@@ -24,14 +24,9 @@ const char *verdict_name(enum verdict v)
 	return v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "?";
 }
 
-static const enum backend_family forced_family[] = {
-	[BACKEND_TRACEPOINT] = FAMILY_TRACEPOINT,
-	[BACKEND_FENTRY] = FAMILY_FENTRY,
-	[BACKEND_KPROBE] = FAMILY_KPROBE,
-};
 
 int engine_init(struct engine *e, const struct probe_table *table, struct kfacts *kf,
-		enum backend_choice backend, const struct engine_object_ops *ops, void *ops_ctx)
+		enum backend_kind backend, const struct engine_object_ops *ops, void *ops_ctx)
 {
 	memset(e, 0, sizeof(*e));
 	e->table = table;
@@ -79,10 +74,10 @@ static void check_candidate(struct engine *e, const struct probe_candidate *c,
 	if (st->checked)
 		return;
 	st->checked = true;
-	if (e->backend != BACKEND_AUTO && attach_kind_family(c->kind) != forced_family[e->backend]) {
+	if (e->backend != BACKEND_AUTO && attach_kind_backend(c->kind) != e->backend) {
 		st->filtered = true;
 		snprintf(st->reason, sizeof(st->reason), "excluded by --backend=%s",
-			 backend_family_name(forced_family[e->backend]));
+			 backend_kind_name(e->backend));
 		return;
 	}
 	err = b->available(e->kf, c, st->target, sizeof(st->target), st->reason, sizeof(st->reason));
@@ -445,7 +440,7 @@ static void explain_kernel(struct engine *e)
 	if (e->backend != BACKEND_AUTO)
 		appendf(e->failure, sizeof(e->failure),
 			"\n  only --backend=%s candidates were allowed; try --backend=auto",
-			backend_family_name(forced_family[e->backend]));
+			backend_kind_name(e->backend));
 }
 
 int engine_run(struct engine *e, bool load_only)
@@ -592,7 +587,7 @@ void engine_report_json(const struct engine *e, const char *tool, FILE *out)
 
 	fputs("{\"tool\":", out);
 	json_str(out, tool);
-	fprintf(out, ",\"backend\":\"%s\",\"kernel\":", backend_choice_name(e->backend));
+	fprintf(out, ",\"backend\":\"%s\",\"kernel\":", backend_kind_name(e->backend));
 	json_str(out, e->kf->ops->kernel_release(e->kf));
 	fputs(",\"features\":{", out);
 	for (int f = 0, n = 0; f < KFEATURE_COUNT; f++) {

@@ -4,7 +4,6 @@
 
 #include "kfacts/kfacts.h"
 #include "probe/probe.h"
-#include "cli/cli.h"
 
 #include <bpf/libbpf.h>
 #include <stdio.h>
@@ -59,7 +58,7 @@ struct engine_object_ops {
 struct engine {
 	const struct probe_table *table;
 	struct kfacts *kf;
-	enum backend_choice backend;
+	enum backend_kind backend;
 	const struct engine_object_ops *ops;
 	void *ops_ctx;
 	struct probe_state *probes;
@@ -75,7 +74,7 @@ struct engine {
 };
 
 int engine_init(struct engine *e, const struct probe_table *table, struct kfacts *kf,
-		enum backend_choice backend, const struct engine_object_ops *ops, void *ops_ctx);
+		enum backend_kind backend, const struct engine_object_ops *ops, void *ops_ctx);
 void engine_free(struct engine *e);
 
 /* Choose candidates from the facts alone (no loading). Returns 0 when every required probe

@@ -11,10 +11,11 @@ static const char *const kind_names[ATTACH_KIND_COUNT] = {
 	[ATTACH_KPROBE] = "kprobe",
 };
 
-static const char *const family_names[FAMILY_COUNT] = {
-	[FAMILY_TRACEPOINT] = "tracepoint",
-	[FAMILY_FENTRY] = "fentry",
-	[FAMILY_KPROBE] = "kprobe",
+static const char *const backend_names[BACKEND_KIND_COUNT] = {
+	[BACKEND_AUTO] = "auto",
+	[BACKEND_TRACEPOINT] = "tracepoint",
+	[BACKEND_FENTRY] = "fentry",
+	[BACKEND_KPROBE] = "kprobe",
 };
 
 const char *attach_kind_name(enum attach_kind kind)
@@ -22,21 +23,21 @@ const char *attach_kind_name(enum attach_kind kind)
 	return kind < ATTACH_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-enum backend_family attach_kind_family(enum attach_kind kind)
+enum backend_kind attach_kind_backend(enum attach_kind kind)
 {
 	switch (kind) {
 	case ATTACH_FENTRY:
-		return FAMILY_FENTRY;
+		return BACKEND_FENTRY;
 	case ATTACH_KPROBE:
-		return FAMILY_KPROBE;
+		return BACKEND_KPROBE;
 	default:
-		return FAMILY_TRACEPOINT;
+		return BACKEND_TRACEPOINT;
 	}
 }
 
-const char *backend_family_name(enum backend_family family)
+const char *backend_kind_name(enum backend_kind kind)
 {
-	return family < FAMILY_COUNT ? family_names[family] : "?";
+	return (unsigned)kind < BACKEND_KIND_COUNT ? backend_names[kind] : "?";
 }
 
 bool word_in_list(const char *list, const char *word)

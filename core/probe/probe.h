@@ -24,8 +24,9 @@ enum attach_kind {
 	ATTACH_KIND_COUNT,
 };
 
-/* The backend families users can force with --backend. */
-enum backend_family { FAMILY_TRACEPOINT, FAMILY_FENTRY, FAMILY_KPROBE, FAMILY_COUNT };
+/* The attach families, one per file in backends/, as --backend names them; AUTO lets the
+ * engine choose among them all. */
+enum backend_kind { BACKEND_AUTO, BACKEND_TRACEPOINT, BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_KIND_COUNT };
 
 struct probe_candidate {
 	enum attach_kind kind;
@@ -76,8 +77,10 @@ const char *attach_kind_name(enum attach_kind kind);
 bool word_in_list(const char *list, const char *word);
 /* Whether some group of the table has a variant of this name. */
 bool probe_table_has_variant(const struct probe_table *table, const char *variant);
-enum backend_family attach_kind_family(enum attach_kind kind);
-const char *backend_family_name(enum backend_family family);
+/* The backend serving an attach kind (never BACKEND_AUTO). */
+enum backend_kind attach_kind_backend(enum attach_kind kind);
+/* "auto", "tracepoint", "fentry" or "kprobe": as --backend spells it. */
+const char *backend_kind_name(enum backend_kind kind);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -141,7 +144,7 @@ struct bpf_program;
 struct bpf_link;
 
 struct backend {
-	enum backend_family family;
+	enum backend_kind kind;
 	/* Can this kernel serve c? 0 = yes, with the concrete target name written to target
 	 * (a pattern resolves to one function); else -errno with a short reason ("not in BTF",
 	 * "kprobes unavailable: ..."). Pure: asks kfacts only, never loads anything. */

@@ -132,7 +132,7 @@ static int session_init(struct session *s, struct invocation *inv, bool precheck
 		if (err)
 			return err;
 	}
-	err = engine_init(&s->engine, tt->probes, s->kf, inv->common.backend, &bpfobj_ops, &s->obj);
+	err = engine_init(&s->engine, inv->tool->probes, s->kf, inv->common.backend, &bpfobj_ops, &s->obj);
 	s->engine_ready = !err;
 	s->engine.only_variant = inv->common.variant;
 	return err;

@@ -67,7 +67,6 @@ struct tracer {
 };
 
 struct tracer_tool {
-	const struct probe_table *probes;
 	size_t state_size;
 	/* Open the skeleton and set rodata from t->inv->opts. Cleans up after itself on error. */
 	int (*open)(struct tracer *t, const struct bpf_object_open_opts *opts,

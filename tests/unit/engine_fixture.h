@@ -20,7 +20,7 @@ struct fixture {
 	struct engine e;
 };
 
-static inline struct fixture *setup_kernel(const char *kernel, enum backend_choice backend,
+static inline struct fixture *setup_kernel(const char *kernel, enum backend_kind backend,
 				    const struct probe_table *table)
 {
 	static struct fixture fx;

@@ -6,6 +6,7 @@
 
 #include "engine/engine.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define FAKE_MAX 32

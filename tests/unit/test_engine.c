@@ -10,7 +10,7 @@
 
 extern const struct probe_table biosnoop_probe_table;
 
-static void biosnoop_on(const char *kernel, enum backend_choice backend, const char *start,
+static void biosnoop_on(const char *kernel, enum backend_kind backend, const char *start,
 			enum attach_kind start_kind, const char *insert, enum attach_kind insert_kind,
 			const char *issue,
 			enum attach_kind issue_kind, const char *done, enum attach_kind done_kind)

@@ -10,7 +10,7 @@
 
 extern const struct probe_table zfsslower_probe_table;
 
-static void zfs_on(const char *kernel, enum backend_choice backend, enum attach_kind kind,
+static void zfs_on(const char *kernel, enum backend_kind backend, enum attach_kind kind,
 		   const char *read, const char *write, const char *open, const char *fsync)
 {
 	struct fixture *fx = setup_kernel(kernel, backend, &zfsslower_probe_table);

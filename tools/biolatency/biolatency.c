@@ -494,7 +494,6 @@ static int biolatency_event(struct tracer *t, const void *data, size_t size)
 }
 
 static const struct tracer_tool biolatency_tracer = {
-	.probes = &biosnoop_probe_table,
 	.state_size = sizeof(struct biolatency_state),
 	.open = biolatency_open,
 	.destroy = biolatency_destroy,
@@ -554,6 +553,7 @@ const struct tool tool_biolatency = {
 	.validate = biolatency_validate,
 	.run = biolatency_run,
 	.tracer = &biolatency_tracer,
+	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biolatency_opts),
 	.opts_defaults = &biolatency_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,

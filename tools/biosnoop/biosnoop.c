@@ -447,7 +447,6 @@ static int biosnoop_tick(struct tracer *t, bool final)
 }
 
 static const struct tracer_tool biosnoop_tracer = {
-	.probes = &biosnoop_probe_table,
 	.state_size = sizeof(struct biosnoop_state),
 	.open = biosnoop_open,
 	.destroy = biosnoop_destroy,
@@ -540,6 +539,7 @@ const struct tool tool_biosnoop = {
 	.validate = biosnoop_validate,
 	.run = biosnoop_run,
 	.tracer = &biosnoop_tracer,
+	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biosnoop_opts),
 	.opts_defaults = &biosnoop_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,

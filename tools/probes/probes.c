@@ -82,7 +82,7 @@ static int probes_run(struct invocation *inv)
 		memcpy(target.opts, tool->opts_defaults, tool->opts_size);
 	if (!json)
 		printf("%s probes (--backend=%s):\n", tool->name,
-		       backend_choice_name(inv->common.backend));
+		       backend_kind_name(inv->common.backend));
 	fflush(stdout);
 	err = tracer_probe_report(&target, tool->tracer, json, stdout);
 	/* without privileges nothing was judged: say so, not that the kernel cannot */

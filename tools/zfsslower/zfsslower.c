@@ -240,7 +240,6 @@ static int zfsslower_tick(struct tracer *t, bool final)
 }
 
 static const struct tracer_tool zfsslower_tracer = {
-	.probes = &zfsslower_probe_table,
 	.state_size = sizeof(struct zfsslower_state),
 	.open = zfsslower_open,
 	.destroy = zfsslower_destroy,
@@ -287,6 +286,7 @@ const struct tool tool_zfsslower = {
 	.validate = zfsslower_validate,
 	.run = zfsslower_run,
 	.tracer = &zfsslower_tracer,
+	.probes = &zfsslower_probe_table,
 	.opts_size = sizeof(struct zfsslower_opts),
 	.opts_defaults = &zfsslower_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,
