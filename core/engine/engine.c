@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "engine/engine.h"
+#include "engine/internal.h"
 
 #include "probe/probe.h"
 #include "util/util.h"
@@ -25,38 +25,65 @@ const char *verdict_name(enum verdict v)
 }
 
 
-int engine_init(struct engine *e, const struct probe_table *table, struct kfacts *kf,
-		enum backend_kind backend, const struct engine_object_ops *ops, void *ops_ctx)
+int engine_new(const struct probe_table *table, struct kfacts *kf, const struct engine_opts *opts,
+	       const struct engine_object_ops *ops, void *ops_ctx, struct engine **out)
 {
-	memset(e, 0, sizeof(*e));
+	struct engine *e = calloc(1, sizeof(*e));
+	int err = -ENOMEM;
+
+	if (!e)
+		return -ENOMEM;
 	e->table = table;
 	e->kf = kf;
-	e->backend = backend;
+	e->opts = *opts;
 	e->ops = ops;
 	e->ops_ctx = ops_ctx;
 	e->probes = calloc(table->probe_count, sizeof(*e->probes));
 	if (!e->probes)
-		return -ENOMEM;
+		goto fail;
 	for (size_t i = 0; i < table->probe_count; i++) {
 		e->probes[i].chosen = -1;
 		e->probes[i].cands = calloc(table->probes[i].candidate_count + 1,
 					    sizeof(*e->probes[i].cands));
-		if (!e->probes[i].cands) {
-			engine_free(e);
-			return -ENOMEM;
-		}
+		if (!e->probes[i].cands)
+			goto fail;
 	}
+	*out = e;
 	return 0;
+fail:
+	engine_free(e);
+	return err;
 }
 
 void engine_free(struct engine *e)
 {
-	if (!e->probes)
+	if (!e)
 		return;
-	for (size_t i = 0; i < e->table->probe_count; i++)
+	engine_close(e);
+	for (size_t i = 0; e->probes && i < e->table->probe_count; i++)
 		free(e->probes[i].cands);
 	free(e->probes);
-	e->probes = NULL;
+	free(e);
+}
+
+void engine_forget_kfacts(struct engine *e)
+{
+	e->kf = NULL;
+}
+
+const char *engine_failure(const struct engine *e)
+{
+	return e->failure;
+}
+
+const struct probe_table *engine_table(const struct engine *e)
+{
+	return e->table;
+}
+
+const struct probe_state *engine_probe(const struct engine *e, size_t index)
+{
+	return index < e->table->probe_count ? &e->probes[index] : NULL;
 }
 
 static bool in_variant(const struct probe_candidate *c, const char *variant)
@@ -74,10 +101,10 @@ static void check_candidate(struct engine *e, const struct probe_candidate *c,
 	if (st->checked)
 		return;
 	st->checked = true;
-	if (e->backend != BACKEND_AUTO && attach_kind_backend(c->kind) != e->backend) {
+	if (e->opts.backend != BACKEND_AUTO && attach_kind_backend(c->kind) != e->opts.backend) {
 		st->filtered = true;
 		snprintf(st->reason, sizeof(st->reason), "excluded by --backend=%s",
-			 backend_kind_name(e->backend));
+			 backend_kind_name(e->opts.backend));
 		return;
 	}
 	err = b->available(e->kf, c, st->target, sizeof(st->target), st->reason, sizeof(st->reason));
@@ -173,8 +200,8 @@ static int resolve_group(struct engine *e, size_t first)
 	const struct probe_group *g = find_group(t, lead->group);
 	const char *list = g ? g->variants : "";
 
-	if (g && e->only_variant && word_in_list(g->variants, e->only_variant))
-		list = e->only_variant;
+	if (g && e->opts.only_variant && word_in_list(g->variants, e->opts.only_variant))
+		list = e->opts.only_variant;
 	size_t failure_len = strlen(e->failure);
 	char variant[32];
 
@@ -225,7 +252,7 @@ static int resolve_group(struct engine *e, size_t first)
 		appendf(e->failure, sizeof(e->failure), "\n  %s: no variant (%s) has a usable attach point",
 			g->name, g->variants);
 	else if (strlen(e->failure) == failure_len)
-		appendf(e->failure, sizeof(e->failure), e->backend == BACKEND_AUTO ?
+		appendf(e->failure, sizeof(e->failure), e->opts.backend == BACKEND_AUTO ?
 				"\n  %s: no usable attach point" :
 				"\n  %s: no candidate of the kind --backend allows",
 			lead->name);
@@ -296,14 +323,14 @@ int engine_resolve(struct engine *e)
 		if (resolve_group(e, p))
 			err = -ENOENT;
 	}
-	for (size_t p = 0; e->explain_all && p < t->probe_count; p++)
+	for (size_t p = 0; e->opts.explain_all && p < t->probe_count; p++)
 		for (size_t c = 0; c < t->probes[p].candidate_count; c++)
 			check_candidate(e, &t->probes[p].candidates[c], &e->probes[p].cands[c]);
 	set_verdicts(e);
 	return err;
 }
 
-static const struct probe_candidate *chosen_candidate(const struct engine *e, size_t p)
+const struct probe_candidate *engine_chosen_at(const struct engine *e, size_t p)
 {
 	int c = e->probes[p].chosen;
 
@@ -314,7 +341,7 @@ const struct probe_candidate *engine_chosen(const struct engine *e, const char *
 {
 	for (size_t p = 0; e->probes && p < e->table->probe_count; p++)
 		if (strcmp(e->table->probes[p].name, probe) == 0)
-			return chosen_candidate(e, p);
+			return engine_chosen_at(e, p);
 	return NULL;
 }
 
@@ -337,7 +364,7 @@ static int open_prepared(struct engine *e, ssize_t only)
 				return err;
 		}
 	for (size_t p = 0; p < t->probe_count; p++) {
-		const struct probe_candidate *c = chosen_candidate(e, p);
+		const struct probe_candidate *c = engine_chosen_at(e, p);
 
 		if (!c || (only >= 0 && (size_t)only != p))
 			continue;
@@ -404,7 +431,7 @@ static int attach_all(struct engine *e)
 	int err;
 
 	for (size_t p = e->table->probe_count; p-- > 0;) {
-		const struct probe_candidate *c = chosen_candidate(e, p);
+		const struct probe_candidate *c = engine_chosen_at(e, p);
 
 		if (!c)
 			continue;
@@ -437,10 +464,10 @@ static void explain_kernel(struct engine *e)
 			reason && *reason ? reason : "no");
 		sep = "; ";
 	}
-	if (e->backend != BACKEND_AUTO)
+	if (e->opts.backend != BACKEND_AUTO)
 		appendf(e->failure, sizeof(e->failure),
 			"\n  only --backend=%s candidates were allowed; try --backend=auto",
-			backend_kind_name(e->backend));
+			backend_kind_name(e->opts.backend));
 }
 
 int engine_run(struct engine *e, bool load_only)
@@ -485,173 +512,4 @@ int engine_run(struct engine *e, bool load_only)
 	set_verdicts(e);
 	explain_kernel(e);
 	return err ? err : -ENOENT;
-}
-
-static void report_features(const struct engine *e, FILE *out)
-{
-	fprintf(out, "  kernel %s:", e->kf->ops->kernel_release(e->kf));
-	for (int f = 0; f < KFEATURE_COUNT; f++) {
-		const struct kfacts_feature_cache *fc = &e->kf->features[f];
-
-		if (fc->value == FACT_UNKNOWN)
-			continue;
-		fprintf(out, " %s=%s", kfeature_name((enum kfeature)f),
-			fc->value == FACT_YES ? "yes" : "no");
-	}
-	fputc('\n', out);
-	for (int f = 0; f < KFEATURE_COUNT; f++) {
-		const struct kfacts_feature_cache *fc = &e->kf->features[f];
-
-		if (fc->value == FACT_NO && fc->reason[0])
-			fprintf(out, "    %s: %s\n", kfeature_name((enum kfeature)f), fc->reason);
-	}
-}
-
-static bool can_run(const struct engine *e)
-{
-	for (size_t p = 0; p < e->table->probe_count; p++)
-		if (e->probes[p].chosen < 0 && !e->table->probes[p].optional &&
-		    !e->table->probes[p].group)
-			return false;
-	return e->failure[0] == '\0';
-}
-
-void engine_report(const struct engine *e, FILE *out)
-{
-	const struct probe_table *t = e->table;
-
-	report_features(e, out);
-	for (size_t p = 0; p < t->probe_count; p++) {
-		const struct probe_spec *spec = &t->probes[p];
-		const struct probe_state *ps = &e->probes[p];
-
-		fprintf(out, "\n  %s: %s%s", spec->name, spec->description,
-			spec->optional ? " (optional)" : "");
-		if (ps->variant[0] && ps->chosen < 0)
-			fprintf(out, " [%s: not part of variant %s]", spec->group, ps->variant);
-		else if (ps->variant[0])
-			fprintf(out, " [%s: %s]", spec->group, ps->variant);
-		else if (spec->group && ps->chosen < 0)
-			fprintf(out, " [%s: not used]", spec->group);
-		fputc('\n', out);
-		for (size_t c = 0; c < spec->candidate_count; c++) {
-			const struct probe_candidate *cand = &spec->candidates[c];
-			const struct candidate_state *st = &ps->cands[c];
-			char target[192];
-
-			/* two candidates for one target differ by the prototype they expect: show it */
-			bool twin = false;
-
-			for (size_t o = 0; o < spec->candidate_count; o++)
-				twin |= o != c && spec->candidates[o].kind == cand->kind &&
-					!strcmp(spec->candidates[o].target, cand->target);
-			snprintf(target, sizeof(target), "%s%s%s%s%s%s%s", cand->target,
-				 cand->module ? " [" : "", cand->module ? cand->module : "",
-				 cand->module ? "]" : "", twin && cand->proto ? "(" : "",
-				 twin && cand->proto ? cand->proto : "", twin && cand->proto ? ")" : "");
-			fprintf(out, "    %c %-10s %-34s ", (int)c == ps->chosen ? '*' : ' ',
-				attach_kind_name(cand->kind), target);
-			if (st->verdict == VERDICT_LOAD_FAILED || st->verdict == VERDICT_ATTACH_FAILED)
-				fputs(st->reason, out); /* starts with the verdict */
-			else if (st->verdict == VERDICT_UNAVAILABLE)
-				fprintf(out, "unavailable: %s", st->reason);
-			else if (st->verdict == VERDICT_CHOSEN && strcmp(st->target, cand->target))
-				fprintf(out, "chosen: %s", st->target);
-			else
-				fputs(verdict_name(st->verdict), out);
-			fputc('\n', out);
-		}
-	}
-	if (e->failure[0])
-		fprintf(out, "\n  cannot run:%s%s\n", e->failure[0] == '\n' ? "" : " ", e->failure);
-	else if (!can_run(e))
-		fprintf(out, "\n  cannot run\n");
-}
-
-/* Room for the longest text reported, the failure (escaping can make each byte six). */
-static void json_str(FILE *out, const char *s)
-{
-	char buf[sizeof(((struct engine *)0)->failure) * 6 + 1];
-
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	escape_json(buf, sizeof(buf), s, strlen(s));
-	fprintf(out, "\"%s\"", buf);
-}
-
-void engine_report_json(const struct engine *e, const char *tool, FILE *out)
-{
-	const struct probe_table *t = e->table;
-
-	fputs("{\"tool\":", out);
-	json_str(out, tool);
-	fprintf(out, ",\"backend\":\"%s\",\"kernel\":", backend_kind_name(e->backend));
-	json_str(out, e->kf->ops->kernel_release(e->kf));
-	fputs(",\"features\":{", out);
-	for (int f = 0, n = 0; f < KFEATURE_COUNT; f++) {
-		const struct kfacts_feature_cache *fc = &e->kf->features[f];
-
-		if (fc->value == FACT_UNKNOWN)
-			continue;
-		fprintf(out, "%s\"%s\":{\"available\":%s,\"reason\":", n++ ? "," : "",
-			kfeature_name((enum kfeature)f), fc->value == FACT_YES ? "true" : "false");
-		json_str(out, fc->reason);
-		fputc('}', out);
-	}
-	fprintf(out, "},\"can_run\":%s,\"failure\":", can_run(e) ? "true" : "false");
-	json_str(out, e->failure[0] ? e->failure : NULL);
-	fputs(",\"probes\":[", out);
-	for (size_t p = 0; p < t->probe_count; p++) {
-		const struct probe_spec *spec = &t->probes[p];
-		const struct probe_state *ps = &e->probes[p];
-
-		fprintf(out, "%s{\"name\":", p ? "," : "");
-		json_str(out, spec->name);
-		fputs(",\"description\":", out);
-		json_str(out, spec->description);
-		fputs(",\"group\":", out);
-		json_str(out, spec->group);
-		fputs(",\"variant\":", out);
-		json_str(out, ps->variant[0] ? ps->variant : NULL);
-		fprintf(out, ",\"optional\":%s,\"chosen\":%d,\"candidates\":[",
-			spec->optional ? "true" : "false", ps->chosen);
-		for (size_t c = 0; c < spec->candidate_count; c++) {
-			const struct probe_candidate *cand = &spec->candidates[c];
-			const struct candidate_state *st = &ps->cands[c];
-
-			fprintf(out, "%s{\"kind\":\"%s\",\"target\":", c ? "," : "",
-				attach_kind_name(cand->kind));
-			json_str(out, cand->target);
-			fputs(",\"resolved\":", out);
-			json_str(out, st->target[0] ? st->target : NULL);
-			fputs(",\"module\":", out);
-			json_str(out, cand->module);
-			fputs(",\"program\":", out);
-			json_str(out, cand->prog);
-			fputs(",\"variants\":", out);
-			json_str(out, cand->variants);
-			fputs(",\"verdict\":", out);
-			json_str(out, verdict_name(st->verdict));
-			fputs(",\"reason\":", out);
-			json_str(out, st->reason[0] ? st->reason : NULL);
-			fputc('}', out);
-		}
-		fputs("]}", out);
-	}
-	fputs("]}\n", out);
-}
-
-void engine_report_chosen(const struct engine *e, FILE *out)
-{
-	for (size_t p = 0; p < e->table->probe_count; p++) {
-		const struct probe_candidate *c = chosen_candidate(e, p);
-
-		if (!c)
-			continue;
-		fprintf(out, "%s: %s: %s %s%s%s%s\n", log_progname, e->table->probes[p].name,
-			attach_kind_name(c->kind), e->probes[p].cands[e->probes[p].chosen].target,
-			c->module ? " [" : "", c->module ? c->module : "", c->module ? "]" : "");
-	}
 }

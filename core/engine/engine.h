@@ -55,27 +55,32 @@ struct engine_object_ops {
 	void (*close)(void *ctx);
 };
 
-struct engine {
-	const struct probe_table *table;
-	struct kfacts *kf;
-	enum backend_kind backend;
-	const struct engine_object_ops *ops;
-	void *ops_ctx;
-	struct probe_state *probes;
-	int attempts; /* object (re)opens, for tests and -v */
-	bool open;    /* an object is open (and, after engine_run, attached) */
-	/* Judge every candidate, not only until one is found: for reports. Costs the feature
-	 * probes a run would not need. */
-	bool explain_all;
+/* One resolution of one probe table against one kernel: opaque; what it decided is read
+ * through the functions below. */
+struct engine;
+
+struct engine_opts {
+	enum backend_kind backend; /* --backend: only candidates of this kind (AUTO: any) */
 	/* --variant: resolve every group that has this variant to it alone (debugging, and
 	 * tests that run a fallback variant on a kernel that would not choose it). */
 	const char *only_variant;
-	char failure[4096]; /* why nothing could run, when engine_run fails */
+	/* Judge every candidate, not only until one is found: for reports. Costs the feature
+	 * probes a run would not need. */
+	bool explain_all;
 };
 
-int engine_init(struct engine *e, const struct probe_table *table, struct kfacts *kf,
-		enum backend_kind backend, const struct engine_object_ops *ops, void *ops_ctx);
+int engine_new(const struct probe_table *table, struct kfacts *kf, const struct engine_opts *opts,
+	       const struct engine_object_ops *ops, void *ops_ctx, struct engine **out);
+/* Detaches and closes the object first. NULL is fine. */
 void engine_free(struct engine *e);
+/* After attaching, the kernel facts may be freed: the engine will not ask them again. */
+void engine_forget_kfacts(struct engine *e);
+
+/* Why nothing could run ("" when it can): after engine_resolve / engine_run failed. */
+const char *engine_failure(const struct engine *e);
+const struct probe_table *engine_table(const struct engine *e);
+/* What was decided for table->probes[index], every candidate with its verdict. */
+const struct probe_state *engine_probe(const struct engine *e, size_t index);
 
 /* Choose candidates from the facts alone (no loading). Returns 0 when every required probe
  * has a candidate, -ENOENT otherwise (e->failure explains). */

@@ -73,8 +73,7 @@ struct session {
 	struct outbuf out;
 	struct bpfobj obj;
 	struct kfacts *kf;
-	struct engine engine;
-	bool engine_ready;
+	struct engine *engine;
 };
 
 static const struct session *session_of(const struct tracer *t)
@@ -89,16 +88,22 @@ uint64_t tracer_probe_missed(const struct tracer *t)
 
 const struct probe_candidate *tracer_chosen(const struct tracer *t, const char *probe)
 {
-	return engine_chosen(&session_of(t)->engine, probe);
+	return engine_chosen(session_of(t)->engine, probe);
 }
 
-static int session_init(struct session *s, struct invocation *inv, bool precheck)
+/* for_report: judge every candidate and leave the tool's precheck to the caller. */
+static int session_init(struct session *s, struct invocation *inv, bool for_report)
 {
 	const struct tracer_tool *tt = inv->tool->tracer;
 	struct kfacts_live_opts kopts = {
 		.root = "/",
 		.btf_path = inv->common.btf_path,
 		.run_feature_probes = true,
+	};
+	struct engine_opts eopts = {
+		.backend = inv->common.backend,
+		.only_variant = inv->common.variant,
+		.explain_all = for_report,
 	};
 	char missing[128];
 	int err;
@@ -127,23 +132,17 @@ static int session_init(struct session *s, struct invocation *inv, bool precheck
 		log_error("cannot read kernel facts: %s", strerror(-err));
 		return err;
 	}
-	if (precheck && tt->precheck) {
+	if (!for_report && tt->precheck) {
 		err = tt->precheck(&s->t, s->kf);
 		if (err)
 			return err;
 	}
-	err = engine_init(&s->engine, inv->tool->probes, s->kf, inv->common.backend, &bpfobj_ops, &s->obj);
-	s->engine_ready = !err;
-	s->engine.only_variant = inv->common.variant;
-	return err;
+	return engine_new(inv->tool->probes, s->kf, &eopts, &bpfobj_ops, &s->obj, &s->engine);
 }
 
 static void session_free(struct session *s)
 {
-	if (s->engine_ready) {
-		engine_close(&s->engine);
-		engine_free(&s->engine);
-	}
+	engine_free(s->engine);
 	if (s->kf)
 		kfacts_free(s->kf);
 	free(s->t.state);
@@ -211,20 +210,20 @@ int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
 	int err;
 
 	install_signals();
-	err = session_init(&s, inv, true);
+	err = session_init(&s, inv, false);
 	if (err)
 		goto out;
-	err = engine_run(&s.engine, false);
+	err = engine_run(s.engine, false);
 	if (err) {
-		log_error("cannot trace here: %s", s.engine.failure);
+		log_error("cannot trace here: %s", engine_failure(s.engine));
 		goto out;
 	}
 	if (log_verbosity)
-		engine_report_chosen(&s.engine, stderr);
+		engine_report_chosen(s.engine, stderr);
 	/* attached: the kernel facts (symbol lists, BTF) are not needed again */
 	kfacts_free(s.kf);
 	s.kf = NULL;
-	s.engine.kf = NULL;
+	engine_forget_kfacts(s.engine);
 	/* attached: from here on, a compromise of this process gains no more than reading
 	 * our own maps */
 	err = privs_drop_after_attach();
@@ -270,21 +269,20 @@ int tracer_probe_report(struct invocation *tool_inv, const struct tracer_tool *t
 	struct session s;
 	int err, run_err, pre_err = 0;
 
-	err = session_init(&s, tool_inv, false);
+	err = session_init(&s, tool_inv, true);
 	if (err)
 		goto out;
 	/* the tool's own one-line reason ("ZFS is not loaded") goes to stderr; the report of
 	 * every candidate still follows, and the verdict is the precheck's */
 	if (tt->precheck)
 		pre_err = tt->precheck(&s.t, s.kf);
-	s.engine.explain_all = true;
-	run_err = engine_run(&s.engine, true);
+	run_err = engine_run(s.engine, true);
 	if (pre_err)
 		run_err = pre_err;
 	if (json)
-		engine_report_json(&s.engine, tool_inv->tool->name, out);
+		engine_report_json(s.engine, tool_inv->tool->name, out);
 	else
-		engine_report(&s.engine, out);
+		engine_report(s.engine, out);
 	err = run_err;
 out:
 	session_free(&s);

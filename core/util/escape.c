@@ -155,3 +155,29 @@ size_t text_columns(const char *s, size_t n)
 		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
 	return cols;
 }
+
+void escape_json_fputs(FILE *out, const char *s)
+{
+	/* in pieces, so that no length needs a buffer of six times its size */
+	enum { PIECE = 256 };
+	char buf[6 * PIECE + 1];
+	size_t len;
+
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (len = strlen(s); len;) {
+		size_t n = len < PIECE ? len : PIECE;
+
+		/* a piece never ends inside a UTF-8 character, which would read as invalid */
+		while (n < len && n > 1 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		escape_json(buf, sizeof(buf), s, n);
+		fputs(buf, out);
+		s += n;
+		len -= n;
+	}
+	fputc('"', out);
+}

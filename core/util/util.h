@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Verbosity: 0 = errors and warnings only, 1 = -v (decisions), 2 = -vv (libbpf debug). */
 extern int log_verbosity;
@@ -39,6 +40,8 @@ size_t escape_text(char *dst, size_t dst_size, const char *src, size_t len);
 /* JSON string body (no quotes): always valid JSON and valid UTF-8; bytes that are not valid
  * UTF-8 become \u00NN (their Latin-1 reading). */
 size_t escape_json(char *dst, size_t dst_size, const char *src, size_t len);
+/* The same, of a whole string of any length, quoted, to a stream; NULL gives null. */
+void escape_json_fputs(FILE *out, const char *s);
 /* CSV field: quoted (with "" doubling) when it holds a comma, quote, CR or LF; control
  * bytes escaped as in escape_text so a record is always one line. */
 size_t escape_csv(char *dst, size_t dst_size, const char *src, size_t len);
