@@ -2,6 +2,7 @@
 /* Tracepoints, three ways: tp_btf (typed arguments, cheapest), raw_tp (no BTF needed to
  * attach), classic (needs tracefs; the record, not the arguments). */
 #include "probe/probe.h"
+#include "util/util.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>

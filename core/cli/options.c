@@ -56,7 +56,7 @@ static const struct common_option common_options[] = {
 	  COMMON_BACKEND },
 };
 
-#define N_COMMON (sizeof(common_options) / sizeof(common_options[0]))
+#define N_COMMON (ARRAY_SIZE(common_options))
 
 /* Same letter, same meaning as BCC, or not taken: where BCC's tool gives a common option's
  * letter another meaning (biolatency -D is per disk, not --duration), the tool's own option

@@ -2,6 +2,7 @@
 /* The one place tools are registered. Keep it sorted by name: lookups bisect it and a unit
  * test checks the order. */
 #include "cli/cli.h"
+#include "util/util.h"
 
 #include <string.h>
 
@@ -17,7 +18,7 @@ const struct tool *const tool_table[] = {
 	&tool_zfsslower,
 };
 
-const unsigned tool_count = sizeof(tool_table) / sizeof(tool_table[0]);
+const unsigned tool_count = ARRAY_SIZE(tool_table);
 
 const struct tool *tool_find(const char *name)
 {

@@ -4,6 +4,7 @@
  * what LSMs and lockdown allow. Fixtures answer from root/features instead. The one change
  * made to the system is mounting a missing tracefs on the real root. */
 #include "internal.h"
+#include "util/util.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -25,7 +26,7 @@ int live_tracefs_find(struct live_kfacts *lk)
 		return lk->tracefs_err;
 	lk->tracefs_checked = true;
 	for (attempt = 0; attempt < 2; attempt++) {
-		for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(tracefs_dirs); i++) {
 			if (live_root_has(lk, S_IFDIR, "%s/events", tracefs_dirs[i])) {
 				lk->tracefs_dir = tracefs_dirs[i];
 				lk->tracefs_err = 0;
@@ -57,7 +58,7 @@ int live_tracepoint(struct kfacts *kf, const char *category, const char *event, 
 	err = live_tracefs_find(lk);
 	if (err)
 		return err;
-	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]) && !*present; i++)
+	for (i = 0; i < ARRAY_SIZE(tracefs_dirs) && !*present; i++)
 		*present = live_root_has(lk, S_IFREG, "%s/events/%s/%s/id", tracefs_dirs[i],
 					 category, event);
 	return 0;
@@ -100,7 +101,7 @@ static int load_probe_prog(enum bpf_prog_type type, enum bpf_attach_type attach,
 		    .attach_btf_id = btf_id);
 
 	return bpf_prog_load(type, NULL, "GPL", return_zero,
-			     sizeof(return_zero) / sizeof(return_zero[0]), &opts);
+			     ARRAY_SIZE(return_zero), &opts);
 }
 
 /* Only reads: mounting securityfs just to word an error message would change the system
@@ -197,7 +198,7 @@ static enum fact probe_fentry(struct live_kfacts *lk, char *reason, size_t size)
 		snprintf(reason, size, "fentry needs kernel BTF: %s", live_errno_text(err).s);
 		goto out;
 	}
-	for (i = 0; i < sizeof(targets) / sizeof(targets[0]) && id < 0; i++)
+	for (i = 0; i < ARRAY_SIZE(targets) && id < 0; i++)
 		id = live_find_own_type(btf, targets[i], BTF_KIND_FUNC);
 	if (id < 0) {
 		snprintf(reason, size, "no fentry test target (bpf_fentry_test1, vfs_read...) in kernel BTF");

@@ -2,6 +2,7 @@
 /* Files under the kfacts root ("" for the real system, a fixture directory in tests), and
  * errno names for the reasons shown to users. */
 #include "internal.h"
+#include "util/util.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -28,7 +29,7 @@ struct errno_text live_errno_text(int err)
 
 	if (err < 0)
 		err = -err;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (names[i].err == err) {
 			snprintf(text.s, sizeof(text.s), "%s", names[i].name);
 			return text;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "probe/probe.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@ static bool is_clone_suffix(const char *s)
 
 	if (s[0] != '.')
 		return false;
-	for (i = 0; i < sizeof(clone_kinds) / sizeof(clone_kinds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(clone_kinds); i++) {
 		len = strlen(clone_kinds[i]);
 		if (strncmp(s + 1, clone_kinds[i], len) == 0 && (s[1 + len] == '.' || !s[1 + len]))
 			return true;

@@ -82,7 +82,6 @@ enum backend_kind attach_kind_backend(enum attach_kind kind);
 /* "auto", "tracepoint", "fentry" or "kprobe": as --backend spells it. */
 const char *backend_kind_name(enum backend_kind kind);
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Resolving a candidate's function target against the kernel's traceable functions.
  *

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Verbosity: 0 = errors and warnings only, 1 = -v (decisions), 2 = -vv (libbpf debug). */
 extern int log_verbosity;
 /* Program name used as the prefix of every diagnostic line ("biosnoop: ..."). */

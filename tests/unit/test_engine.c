@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "engine_fixture.h"
+#include "util/util.h"
 
 extern const struct probe_table biosnoop_probe_table;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "biolatency/biolatency_hist.h"
+#include "util/util.h"
 
 #include "blockreq/blockdev.h"
 #include "cli/cli.h"
@@ -161,7 +162,7 @@ void biolat_flags_name(const char *rwbs, char *buf, size_t size)
 		seen[n_seen++] = *p;
 	seen[n_seen] = '\0';
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(modifiers) / sizeof(modifiers[0]) && used < size; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(modifiers) && used < size; i++)
 		if (strchr(seen, modifiers[i].letter))
 			used += (size_t)snprintf(buf + used, size - used, "%s", modifiers[i].prefix);
 	if (used < size)
