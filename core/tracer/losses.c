@@ -125,7 +125,7 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 		if (json) {
 			out_printf(t->out, "{\"record\":\"lost\",\"schema\":%d,\"time_ns\":",
 				   IOTRACE_JSON_SCHEMA);
-			out_u64(t->out, now - t->start_mono_ns);
+			out_u64(t->out, now - t->start.mono_ns);
 			json_counts(l, t->out, delta);
 			out_str(t->out, "}\n");
 		}
@@ -144,7 +144,7 @@ int losses_tick(struct losses *l, struct tracer *t, bool final)
 	if (json) {
 		out_printf(t->out, "{\"record\":\"summary\",\"schema\":%d,\"time_ns\":",
 			   IOTRACE_JSON_SCHEMA);
-		out_u64(t->out, now - t->start_mono_ns);
+		out_u64(t->out, now - t->start.mono_ns);
 		out_str(t->out, ",\"events\":");
 		out_u64(t->out, t->events);
 		out_str(t->out, ",\"lost\":");

@@ -75,44 +75,43 @@ void out_printf(struct outbuf *o, const char *fmt, ...)
 		out_bytes(o, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* Two digits per division: nanosecond times have 10 to 19 digits. */
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-				  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-				  "8081828384858687888990919293949596979899";
-
 void out_u64(struct outbuf *o, uint64_t v)
 {
-	char buf[24];
-	size_t i = sizeof(buf);
+	char buf[FMT_U64_MAX];
 
-	while (v >= 100) {
-		unsigned pair = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		buf[--i] = digit_pairs[pair + 1];
-		buf[--i] = digit_pairs[pair];
-	}
-	if (v >= 10) {
-		buf[--i] = digit_pairs[v * 2 + 1];
-		buf[--i] = digit_pairs[v * 2];
-	} else {
-		buf[--i] = (char)('0' + v);
-	}
-	out_bytes(o, buf + i, sizeof(buf) - i);
+	out_bytes(o, buf, fmt_u64(buf, v));
 }
 
 void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals)
 {
-	uint64_t scale = 1;
-	char frac[24];
+	char buf[FMT_U64_MAX + 2];
 
-	for (unsigned i = 0; i < decimals && i < 19; i++)
-		scale *= 10;
-	out_u64(o, v / scale);
-	if (!decimals)
-		return;
-	snprintf(frac, sizeof(frac), ".%0*llu", (int)decimals, (unsigned long long)(v % scale));
-	out_str(o, frac);
+	out_bytes(o, buf, fmt_fixed(buf, v, decimals));
+}
+
+static void spaces(struct outbuf *o, size_t n)
+{
+	static const char blanks[] = "                                                                ";
+
+	while (n > 0) {
+		size_t chunk = n < sizeof(blanks) - 1 ? n : sizeof(blanks) - 1;
+
+		out_bytes(o, blanks, chunk);
+		n -= chunk;
+	}
+}
+
+void out_column(struct outbuf *o, const char *s, size_t n, int width)
+{
+	size_t want = (size_t)(width < 0 ? -width : width);
+	size_t shown = text_columns(s, n);
+	size_t pad = want > shown ? want - shown : 0;
+
+	if (width > 0)
+		spaces(o, pad);
+	out_bytes(o, s, n);
+	if (width < 0)
+		spaces(o, pad);
 }
 
 size_t out_mark(const struct outbuf *o)

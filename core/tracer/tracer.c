@@ -152,7 +152,7 @@ static int event_loop(struct session *s)
 {
 	const struct tracer_tool *tt = s->t.inv->tool->tracer;
 	uint64_t duration_ns = s->t.inv->common.duration_ms * 1000000ULL;
-	uint64_t next_tick = s->t.start_mono_ns + 1000000000ULL;
+	uint64_t next_tick = s->t.start.mono_ns + 1000000000ULL;
 	struct pollfd fds[2];
 	struct ring_buffer *rb;
 	int err = 0;
@@ -167,10 +167,10 @@ static int event_loop(struct session *s)
 		uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 		int timeout_ms = 100;
 
-		if (duration_ns && now - s->t.start_mono_ns >= duration_ns)
+		if (duration_ns && now - s->t.start.mono_ns >= duration_ns)
 			break;
-		if (duration_ns && (duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL < 100)
-			timeout_ms = (int)((duration_ns - (now - s->t.start_mono_ns)) / 1000000ULL) + 1;
+		if (duration_ns && (duration_ns - (now - s->t.start.mono_ns)) / 1000000ULL < 100)
+			timeout_ms = (int)((duration_ns - (now - s->t.start.mono_ns)) / 1000000ULL) + 1;
 		fds[0].revents = fds[1].revents = 0;
 		if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR) {
 			err = -errno;
@@ -231,8 +231,8 @@ int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
 		log_error("cannot drop capabilities after attaching: %s", strerror(-err));
 		goto out;
 	}
-	s.t.start_mono_ns = tracer_now_ns(CLOCK_MONOTONIC);
-	s.t.start_real_ns = tracer_now_ns(CLOCK_REALTIME);
+	s.t.start.mono_ns = tracer_now_ns(CLOCK_MONOTONIC);
+	s.t.start.real_ns = tracer_now_ns(CLOCK_REALTIME);
 	err = tt->start ? tt->start(&s.t) : 0;
 	if (!err)
 		err = outbuf_flush(&s.out);

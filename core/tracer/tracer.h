@@ -44,6 +44,9 @@ void out_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(pr
 void out_u64(struct outbuf *o, uint64_t v);
 /* Fixed-point: v / 10^decimals with exactly `decimals` digits, e.g. (1234567, 6) -> 1.234567 */
 void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals);
+/* s (n bytes, already escaped) in a column of width characters as a terminal shows them:
+ * width > 0 right-aligned, width < 0 left-aligned; wider text is never cut. */
+void out_column(struct outbuf *o, const char *s, size_t n, int width);
 /* Pad with spaces to width characters (the text written since mark), left or right aligned. */
 size_t out_mark(const struct outbuf *o);
 void out_pad(struct outbuf *o, size_t mark, int width);
@@ -57,12 +60,32 @@ void out_csv_field(struct outbuf *o, const char *src, size_t len);
  * event loop over the ring buffer with signals and duration, summary, clean detach.
  * A tool supplies only what is its own (tracer_tool). */
 
+/* The start of a run on both clocks: event times (bpf_ktime_get_ns, CLOCK_MONOTONIC) are
+ * shown as time since start, or as wall-clock time (CLOCK_REALTIME). */
+struct start_clocks {
+	uint64_t mono_ns;
+	uint64_t real_ns;
+};
+
+/* Signed: an event can precede the start mark (it completed while we were starting). */
+static inline int64_t since_start_ns(const struct start_clocks *c, uint64_t mono_ns)
+{
+	return (int64_t)(mono_ns - c->mono_ns);
+}
+
+/* CLOCK_REALTIME of a CLOCK_MONOTONIC instant (never before 1970). */
+static inline uint64_t wall_clock_ns(const struct start_clocks *c, uint64_t mono_ns)
+{
+	int64_t real = (int64_t)c->real_ns + since_start_ns(c, mono_ns);
+
+	return real < 0 ? 0 : (uint64_t)real;
+}
+
 struct tracer {
 	struct invocation *inv;
 	void *state; /* the tool's own, state_size bytes, zeroed */
 	struct outbuf *out;
-	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at start (bpf_ktime_get_ns's clock) */
-	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment, for -t */
+	struct start_clocks start;
 	uint64_t events;        /* events handled */
 };
 

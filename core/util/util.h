@@ -52,6 +52,15 @@ size_t escape_csv(char *dst, size_t dst_size, const char *src, size_t len);
  * Wide East Asian characters would need two; that needs the locale. */
 size_t text_columns(const char *s, size_t n);
 
+/* Numbers as text into buf, no NUL; each returns the length written. FMT_U64_MAX bytes
+ * hold any u64 (fmt_s64: one more for the sign; fmt_fixed: two more). */
+#define FMT_U64_MAX 20
+size_t fmt_u64(char *buf, uint64_t v);
+size_t fmt_s64(char *buf, int64_t v);
+/* v / 10^decimals with exactly `decimals` digits after the point (none: no point), e.g.
+ * (1234567, 3) -> "1234.567". At most 19 decimals. */
+size_t fmt_fixed(char *buf, uint64_t v, unsigned decimals);
+
 /* Strict number parsing for option values: the whole string must be consumed, no sign,
  * no leading/trailing spaces. All return 0, -EINVAL (not a number) or -ERANGE (> max). */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);

@@ -232,11 +232,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.partition = data[0] & 0x10;
 	opts.disk_width = (data[0] >> 5) * 3;
 	opts.part_width = (data[0] >> 6) * 40;
-	opts.start_mono_ns = 1000000000000ULL;
-	opts.start_real_ns = 1700000000ULL * 1000000000ULL;
+	opts.start.mono_ns = 1000000000000ULL;
+	opts.start.real_ns = 1700000000ULL * 1000000000ULL;
 	memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
 	memcpy(&rel, &e.ts_ns, sizeof(rel));
-	e.ts_ns = opts.start_mono_ns + (uint64_t)(rel % TEN_YEARS_NS);
+	e.ts_ns = opts.start.mono_ns + (uint64_t)(rel % TEN_YEARS_NS);
 
 	c = (struct fuzz_cursor){ data + 1 + sizeof(e), data + size };
 	if (size > 1 + sizeof(e)) {

@@ -398,7 +398,7 @@ static int print_interval(struct tracer *t, uint64_t now_ns)
 		biolat_print_openmetrics(t->out, &st->now, &st->popts, losses, n_losses);
 	} else if (t->inv->common.format == FORMAT_JSON) {
 		clock_text(real_ns, clock, sizeof(clock), true);
-		biolat_print_json(t->out, &st->delta, &st->popts, now_ns - t->start_mono_ns,
+		biolat_print_json(t->out, &st->delta, &st->popts, now_ns - t->start.mono_ns,
 				  now_ns - st->last_read_ns, clock);
 	} else {
 		clock_text(real_ns, clock, sizeof(clock), false);
@@ -422,7 +422,7 @@ static int biolatency_start(struct tracer *t)
 	size_t n_losses;
 	int err;
 
-	err = blockdev_init(&st->disks, "/", t->start_mono_ns);
+	err = blockdev_init(&st->disks, "/", t->start.mono_ns);
 	if (err)
 		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
 			 strerror(-err));
@@ -436,10 +436,10 @@ static int biolatency_start(struct tracer *t)
 		.per_flags = o->per_flags,
 		.extended = o->extended,
 	};
-	st->last_read_ns = t->start_mono_ns;
-	st->swept_ns = t->start_mono_ns;
+	st->last_read_ns = t->start.mono_ns;
+	st->swept_ns = t->start.mono_ns;
 	if (o->interval_s)
-		st->next_print_ns = t->start_mono_ns + o->interval_s * 1000000000ULL;
+		st->next_print_ns = t->start.mono_ns + o->interval_s * 1000000000ULL;
 	/* the metric exists from the start, so that a scrape before the first interval finds
 	 * zeros rather than nothing */
 	if (o->openmetrics_file) {

@@ -396,14 +396,13 @@ static int biosnoop_start(struct tracer *t)
 		.partition = o->partition || (o->disk && o->range.partition),
 		.pattern = o->pattern,
 		.latency_filtered = o->min_lat_ns != 0,
-		.start_mono_ns = t->start_mono_ns,
-		.start_real_ns = t->start_real_ns,
+		.start = t->start,
 	};
 	int err;
 
 	if (o->cgroup && (err = set_cgroup_filter(st, o->cgroup)))
 		return err;
-	err = blockdev_init(&st->disks, "/", t->start_mono_ns);
+	err = blockdev_init(&st->disks, "/", t->start.mono_ns);
 	if (err)
 		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
 			 strerror(-err));

@@ -28,38 +28,6 @@ static const char pattern_letters[] = {
 	[BIOSNOOP_PATTERN_RANDOM] = 'R',
 };
 
-static size_t fmt_u64(char *buf, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp), n;
-
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	n = sizeof(tmp) - i;
-	memcpy(buf, tmp + i, n);
-	return n;
-}
-
-/* v / 10^decimals with exactly `decimals` digits after the point: (1234567, 3) -> 1234.567 */
-static size_t fmt_fixed(char *buf, uint64_t v, unsigned decimals)
-{
-	uint64_t scale = 1;
-	size_t n;
-
-	for (unsigned i = 0; i < decimals; i++)
-		scale *= 10;
-	n = fmt_u64(buf, v / scale);
-	buf[n++] = '.';
-	v %= scale;
-	for (unsigned i = decimals; i > 0; i--) {
-		buf[n + i - 1] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return n + decimals;
-}
-
 /* Signed nanoseconds as seconds with microseconds: "-0.000120", "12.345678". A request can
  * complete between attaching and the start mark, hence the sign. */
 static size_t fmt_seconds(char *buf, int64_t ns)
@@ -72,27 +40,12 @@ static size_t fmt_seconds(char *buf, int64_t ns)
 	return n + fmt_fixed(buf + n, mag / 1000, 6);
 }
 
-static size_t fmt_signed(char *buf, int64_t v)
-{
-	if (v >= 0)
-		return fmt_u64(buf, (uint64_t)v);
-	buf[0] = '-';
-	return 1 + fmt_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
-}
-
-static int64_t since_start(const struct biosnoop_printer *p, uint64_t mono_ns)
-{
-	return (int64_t)(mono_ns - p->opts.start_mono_ns);
-}
-
 static void split_real(const struct biosnoop_printer *p, uint64_t mono_ns, int64_t *sec,
 		       uint32_t *usec)
 {
-	int64_t real = (int64_t)p->opts.start_real_ns + since_start(p, mono_ns);
+	uint64_t real = wall_clock_ns(&p->opts.start, mono_ns);
 
-	if (real < 0)
-		real = 0;
-	*sec = real / NSEC_PER_SEC;
+	*sec = (int64_t)(real / NSEC_PER_SEC);
 	*usec = (uint32_t)(real % NSEC_PER_SEC / 1000);
 }
 
@@ -177,18 +130,6 @@ void biosnoop_printer_init(struct biosnoop_printer *p, const struct biosnoop_pri
 	};
 }
 
-static void spaces(struct outbuf *o, int n)
-{
-	static const char blanks[] = "                                                                ";
-
-	while (n > 0) {
-		int chunk = n < (int)sizeof(blanks) - 1 ? n : (int)sizeof(blanks) - 1;
-
-		out_bytes(o, blanks, (size_t)chunk);
-		n -= chunk;
-	}
-}
-
 enum align { LEFT, RIGHT };
 
 /* Every column but the first is preceded by one space; LAT(ms), right-aligned, ends the line
@@ -196,16 +137,9 @@ enum align { LEFT, RIGHT };
 static void column(struct outbuf *o, const char *s, size_t n, int width, enum align align,
 		   bool first)
 {
-	size_t shown = text_columns(s, n);
-	int pad = (size_t)width > shown ? width - (int)shown : 0;
-
 	if (!first)
 		out_bytes(o, " ", 1);
-	if (align == RIGHT)
-		spaces(o, pad);
-	out_bytes(o, s, n);
-	if (align == LEFT)
-		spaces(o, pad);
+	out_column(o, s, n, align == RIGHT ? width : -width);
 }
 
 static void table_header(struct biosnoop_printer *p, struct outbuf *o)
@@ -305,7 +239,7 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 		time.s[time.n++] = '.';
 		time.n += fmt_usec(time.s + time.n, usec);
 	} else {
-		time.n = fmt_seconds(time.s, since_start(p, e->ts_ns));
+		time.n = fmt_seconds(time.s, since_start_ns(&p->opts.start, e->ts_ns));
 	}
 	comm.n = escape_text(comm.s, sizeof(comm.s), e->comm, sizeof(e->comm));
 	pid.n = fmt_u64(pid.s, e->pid);
@@ -372,7 +306,7 @@ static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *
 	out_lit(o, "\",\"schema\":");
 	out_u64(o, IOTRACE_JSON_SCHEMA);
 	json_key(o, "time_ns");
-	out_bytes(o, buf, fmt_signed(buf, since_start(p, mono_ns)));
+	out_bytes(o, buf, fmt_s64(buf, since_start_ns(&p->opts.start, mono_ns)));
 	json_key(o, "timestamp");
 	out_bytes(o, "\"", 1);
 	out_bytes(o, buf, fmt_timestamp(p, buf, mono_ns));
@@ -436,7 +370,7 @@ static void print_csv(struct biosnoop_printer *p, struct outbuf *o,
 {
 	char buf[48];
 
-	out_bytes(o, buf, fmt_signed(buf, since_start(p, e->ts_ns)));
+	out_bytes(o, buf, fmt_s64(buf, since_start_ns(&p->opts.start, e->ts_ns)));
 	out_bytes(o, ",", 1);
 	out_bytes(o, buf, fmt_timestamp(p, buf, e->ts_ns));
 	out_bytes(o, ",", 1);

@@ -21,8 +21,7 @@ struct biosnoop_print_opts {
 	/* The kernel drops requests below a latency threshold (-m): a disk's previous request
 	 * may never arrive, so no request can be judged sequential or random. */
 	bool latency_filtered;
-	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at start: event times count from here */
-	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
+	struct start_clocks start; /* event times count from here */
 	size_t disk_width;      /* longest disk name known at start */
 	size_t part_width;      /* longest partition name known at start */
 };

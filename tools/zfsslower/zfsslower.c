@@ -214,8 +214,8 @@ static int zfsslower_start(struct tracer *t)
 	st->print = (struct zfsslower_print_opts){
 		.format = t->inv->common.format,
 		.min_lat_ns = o->min_lat_ns,
-		.start_mono_ns = t->start_mono_ns,
-		.start_real_ns = t->start_real_ns,
+		.start_mono_ns = t->start.mono_ns,
+		.start_real_ns = t->start.real_ns,
 	};
 	zfsslower_print_header(&st->print, t->out);
 	return 0;
