@@ -143,7 +143,7 @@ static void sweep_dead_groups(void)
 
 		if (err)
 			log_warn("cannot remove the stale kprobe event %s/%s of a dead iotrace: %s",
-				 stale[i][0], stale[i][1], strerror(-err));
+				 stale[i][0], stale[i][1], errno_text(err).s);
 		else
 			log_debug("removed the stale kprobe event %s/%s of a dead iotrace", stale[i][0],
 				  stale[i][1]);
@@ -286,7 +286,7 @@ static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *t
 	err = write_kprobe_events(line);
 	if (err) {
 		log_debug("kprobe_events refused '%.*s': %s", (int)strlen(line) - 1, line,
-			  strerror(-err));
+			  errno_text(err).s);
 		return err;
 	}
 	err = read_event_id(group, name, &id);

@@ -391,7 +391,7 @@ static void mark_dead(struct engine *e, size_t p, enum verdict v, int err, const
 	st->dead = true;
 	st->verdict = v;
 	st->err = err;
-	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s", verdict_name(v), strerror(-err),
+	snprintf(st->reason, sizeof(st->reason), "%s: %s%s%s", verdict_name(v), errno_text(err).s,
 		 detail && *detail ? ": " : "", detail ? detail : "");
 	log_info("%s: %s %s %s, trying the next candidate", e->table->probes[p].name,
 		 attach_kind_name(e->table->probes[p].candidates[e->probes[p].chosen].kind),
@@ -486,7 +486,7 @@ int engine_run(struct engine *e, bool load_only)
 		err = open_prepared(e, -1);
 		if (err) {
 			snprintf(e->failure, sizeof(e->failure), "cannot open the BPF object: %s",
-				 strerror(-err));
+				 errno_text(err).s);
 			break;
 		}
 		err = e->ops->load(e->ops_ctx, detail, sizeof(detail));
@@ -494,7 +494,7 @@ int engine_run(struct engine *e, bool load_only)
 			if (find_load_culprits(e) == 0) {
 				snprintf(e->failure, sizeof(e->failure),
 					 "the BPF object fails to load (%s) although each program loads alone%s%s",
-					 strerror(-err), *detail ? ": " : "", detail);
+					 errno_text(err).s, *detail ? ": " : "", detail);
 				break;
 			}
 			continue;

@@ -3,6 +3,7 @@
  * the short prototype strings probe candidates are matched against. Each BTF file is
  * parsed at most once per kfacts, failures included. */
 #include "internal.h"
+#include "util/util.h"
 
 #include <bpf/btf.h>
 #include <limits.h>
@@ -277,10 +278,10 @@ enum fact live_btf_vmlinux_fact(struct live_kfacts *lk, char *reason, size_t siz
 		return FACT_YES;
 	if (lk->btf_path)
 		snprintf(reason, size, "--btf %.80s unreadable: %s", lk->btf_path,
-			 live_errno_text(err).s);
+			 errno_text(err).s);
 	else
 		snprintf(reason, size, "no kernel BTF: /sys/kernel/btf/vmlinux: %s",
-			 live_errno_text(err).s);
+			 errno_text(err).s);
 	return FACT_NO;
 }
 

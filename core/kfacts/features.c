@@ -72,7 +72,7 @@ static enum fact tracefs_fact(struct live_kfacts *lk, char *reason, size_t size)
 		snprintf(reason, size,
 			 "tracefs not mounted and mounting it failed: %s; mount it with: "
 			 "mount -t tracefs nodev /sys/kernel/tracing",
-			 live_errno_text(lk->tracefs_mount_err).s);
+			 errno_text(lk->tracefs_mount_err).s);
 	else
 		snprintf(reason, size, "no tracefs: no tracing/events directory");
 	return FACT_NO;
@@ -125,7 +125,7 @@ static void explain_failure(struct live_kfacts *lk, const char *what, bool attac
 
 	if (err != -EPERM && err != -EACCES) {
 		snprintf(reason, size, "%s %s failed: %s", what, attaching ? "attach" : "load",
-			 live_errno_text(err).s);
+			 errno_text(err).s);
 		return;
 	}
 	lockdown_err = read_lockdown(lk, mode, sizeof(mode));
@@ -138,7 +138,7 @@ static void explain_failure(struct live_kfacts *lk, const char *what, bool attac
 	else
 		snprintf(why, sizeof(why), "no lockdown: an LSM denies it");
 	snprintf(reason, size, "%s%s denied: %s (%s)", what, attaching ? " attach" : "",
-		 live_errno_text(err).s, why);
+		 errno_text(err).s, why);
 }
 
 static enum fact probe_simple(struct live_kfacts *lk, enum bpf_prog_type type, const char *what,
@@ -161,7 +161,7 @@ static enum fact probe_tp_btf(struct live_kfacts *lk, char *reason, size_t size)
 
 	err = live_kernel_btf(lk, &btf);
 	if (err) {
-		snprintf(reason, size, "tp_btf needs kernel BTF: %s", live_errno_text(err).s);
+		snprintf(reason, size, "tp_btf needs kernel BTF: %s", errno_text(err).s);
 		return FACT_NO;
 	}
 	id = live_find_own_type(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
@@ -195,7 +195,7 @@ static enum fact probe_fentry(struct live_kfacts *lk, char *reason, size_t size)
 
 	err = live_kernel_btf(lk, &btf);
 	if (err) {
-		snprintf(reason, size, "fentry needs kernel BTF: %s", live_errno_text(err).s);
+		snprintf(reason, size, "fentry needs kernel BTF: %s", errno_text(err).s);
 		goto out;
 	}
 	for (i = 0; i < ARRAY_SIZE(targets) && id < 0; i++)

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Private to the core/kfacts_*.c files that implement kfacts_live_new(); nothing else
+/* Private to the files of core/kfacts/ that implement kfacts_live_new(); nothing else
  * includes it (kfacts.c needs only kfacts.h).
  *
  * Two layers. The first (symbol sets and text parsers) knows nothing of struct live_kfacts
- * and needs only kfacts_symset.c and kfacts_text.c, so a libFuzzer harness can link those
+ * and needs only symset.c and text.c, so a libFuzzer harness can link those
  * two files alone. The second is the state of one live kfacts, shared by the files that
  * answer its questions. */
-#ifndef IOTRACE_KFACTS_LIVE_IMPL_H
-#define IOTRACE_KFACTS_LIVE_IMPL_H
+#ifndef IOTRACE_KFACTS_INTERNAL_H
+#define IOTRACE_KFACTS_INTERNAL_H
 
 #include "kfacts.h"
 
@@ -28,7 +28,7 @@ static inline int negative_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-/* ---- symbol sets (kfacts_symset.c) ---------------------------------------------------- */
+/* ---- symbol sets (symset.c) ---------------------------------------------------- */
 
 /* Hash set of (name, module). The strings live in a struct kstrings that outlives it. */
 struct ksymset {
@@ -67,7 +67,7 @@ int ksymlist_append(struct ksymlist *list, struct kstrings *strings, const char 
 		    const char *module);
 void ksymlist_free(struct ksymlist *list);
 
-/* ---- text parsers (kfacts_text.c) -----------------------------------------------------
+/* ---- text parsers (text.c) -----------------------------------------------------
  * They touch nothing but the FILE, which may hold any bytes, and the zero-initialised (or
  * previously filled) containers they are given. A libFuzzer harness calls them as
  *
@@ -79,7 +79,7 @@ void ksymlist_free(struct ksymlist *list);
  *	ksymset_free(&set);
  *	kstrings_free(&strings);
  *
- * linking kfacts_text.c and kfacts_symset.c only. Lines longer than LINE_SIZE or holding
+ * linking text.c and symset.c only. Lines longer than LINE_SIZE or holding
  * NUL bytes, and lines that do not parse, are skipped; every good line is kept. Unless
  * said otherwise each returns 0, or -errno for a read error or ENOMEM (the containers
  * then hold the lines parsed so far). */
@@ -132,19 +132,19 @@ struct live_kfacts {
 
 	struct kstrings strings;
 
-	/* kfacts_probe.c */
+	/* features.c */
 	bool tracefs_checked;
 	int tracefs_err;
 	int tracefs_mount_err;
 	const char *tracefs_dir;
 
-	/* kfacts_btf.c */
+	/* btf.c */
 	struct btf_slot kernel_btf;   /* root/sys/kernel/btf/vmlinux */
 	struct btf_slot external_btf; /* --btf */
 	struct btf_slot *module_btfs;
 	size_t module_btf_count;
 
-	/* kfacts_live.c */
+	/* live.c */
 	bool traceable_loaded;
 	int traceable_err;
 	struct ksymlist traceable;
@@ -165,12 +165,7 @@ static inline struct live_kfacts *to_live(struct kfacts *kf)
 	return (struct live_kfacts *)((char *)kf - offsetof(struct live_kfacts, base));
 }
 
-/* kfacts_root.c: paths under lk->root, errno names. */
-struct errno_text {
-	char s[24];
-};
-
-struct errno_text live_errno_text(int err);
+/* root.c: paths under lk->root. */
 bool live_is_path_component(const char *s);
 int live_root_path(const struct live_kfacts *lk, char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -181,7 +176,7 @@ FILE *live_root_fopen(const struct live_kfacts *lk, const char *rel, int *err);
 /* First line of a small file under root, for one-line files such as osrelease. */
 int live_read_root_line(const struct live_kfacts *lk, const char *rel, char *buf, size_t size);
 
-/* kfacts_btf.c */
+/* btf.c */
 int live_kernel_btf(struct live_kfacts *lk, struct btf **btf);
 void live_btf_trim(struct kfacts *kf);
 /* Only the types a BTF object adds itself: a module's split BTF also sees vmlinux. */
@@ -194,7 +189,7 @@ int live_btf_tracepoint(struct kfacts *kf, const char *event, bool *present, cha
 			size_t proto_size);
 int live_module_btf(struct kfacts *kf, const char *module, bool *present);
 
-/* kfacts_probe.c */
+/* features.c */
 /* 0 with lk->tracefs_dir set; mounts tracefs once when the real root lacks it. */
 int live_tracefs_find(struct live_kfacts *lk);
 int live_tracepoint(struct kfacts *kf, const char *category, const char *event,

@@ -6,9 +6,9 @@
  * files are parsed defensively: they may be garbage.
  *
  * This file holds construction, the ops table and the cached symbol lists. The rest:
- * kfacts_root.c opens paths under root, kfacts_text.c parses, kfacts_symset.c stores
- * symbols, kfacts_btf.c reads BTF, kfacts_probe.c runs the feature probes; the private
- * kfacts_live_impl.h ties them together. */
+ * root.c opens paths under root, text.c parses, symset.c stores
+ * symbols, btf.c reads BTF, features.c runs the feature probes; the private
+ * internal.h ties them together. */
 #include "internal.h"
 
 #include <limits.h>

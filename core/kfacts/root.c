@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Files under the kfacts root ("" for the real system, a fixture directory in tests), and
- * errno names for the reasons shown to users. */
+/* Files under the kfacts root ("" for the real system, a fixture directory in tests). */
 #include "internal.h"
 #include "util/util.h"
 
@@ -8,36 +7,6 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* Symbolic errno names: users search for "EPERM", not for its strerror translation. */
-struct errno_text live_errno_text(int err)
-{
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EIO, "EIO" },
-		{ E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
-		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" },
-		{ ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-		{ EPROTO, "EPROTO" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ENODATA, "ENODATA" },
-		{ 524 /* kernel-internal ENOTSUPP, leaks out of bpf() */, "ENOTSUPP" },
-	};
-	struct errno_text text;
-	size_t i;
-
-	if (err < 0)
-		err = -err;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (names[i].err == err) {
-			snprintf(text.s, sizeof(text.s), "%s", names[i].name);
-			return text;
-		}
-	}
-	snprintf(text.s, sizeof(text.s), "errno %d", err);
-	return text;
-}
 
 static int root_vpath(const struct live_kfacts *lk, char *buf, size_t size, const char *fmt,
 		      va_list ap) __attribute__((format(printf, 4, 0)));

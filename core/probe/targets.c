@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "probe/probe.h"
+#include "util/util.h"
 
 
 #include <errno.h>
@@ -42,7 +43,7 @@ static int explain_missing_function(struct kfacts *kf, const struct probe_candid
 		return -ENOENT;
 	}
 	snprintf(reason, reason_size, "%s", pattern_reason && *pattern_reason ? pattern_reason
-									      : strerror(-err));
+									      : errno_text(err).s);
 	return err;
 }
 
@@ -66,7 +67,7 @@ int targets_resolve_function(struct kfacts *kf, const struct probe_candidate *c,
 	err = kf->ops->traceable(kf, &syms, &n);
 	if (err) {
 		snprintf(reason, reason_size, "cannot read the traceable function list: %s",
-			 strerror(-err));
+			 errno_text(err).s);
 		return err;
 	}
 	err = pattern_resolve(c->target, c->module, syms, n, target, target_size, why, sizeof(why));

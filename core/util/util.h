@@ -52,6 +52,18 @@ size_t escape_csv(char *dst, size_t dst_size, const char *src, size_t len);
  * Wide East Asian characters would need two; that needs the locale. */
 size_t text_columns(const char *s, size_t n);
 
+/* Errors the kernel gave us (a load, an attach, a kernel file) are shown by their symbolic
+ * name: users search for "EPERM", not for its translation. Errors about the user's own
+ * files and options keep strerror's words, as every Unix tool does. */
+/* "EPERM", also for the kernel-internal codes above 511 ("ENOTSUPP"); NULL when unknown.
+ * err may be negative. */
+const char *errno_name(int err);
+struct errno_text {
+	char s[32];
+};
+/* The name, or "errno N" when it has none. */
+struct errno_text errno_text(int err);
+
 /* Numbers as text into buf, no NUL; each returns the length written. FMT_U64_MAX bytes
  * hold any u64 (fmt_s64: one more for the sign; fmt_fixed: two more). */
 #define FMT_U64_MAX 20

@@ -227,7 +227,7 @@ static void load_failure_falls_back_from_a_clean_object(void **state)
 	st = cand_state(fx->e, "io_start", "tp_btf_io_start", NULL);
 	assert_int_equal(st->verdict, VERDICT_LOAD_FAILED);
 	assert_int_equal(st->err, -EINVAL);
-	assert_non_null(strstr(st->reason, "Invalid argument"));
+	assert_non_null(strstr(st->reason, "EINVAL"));
 	/* first try, one load per chosen program to find the culprit (io_start, io_issue,
 	 * io_done, io_gone), then the retry */
 	assert_int_equal(fx->obj.opens, 1 + 4 + 1);

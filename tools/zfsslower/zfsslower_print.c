@@ -1,35 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#define _GNU_SOURCE /* strerrorname_np */
 #include "zfsslower/zfsslower_print.h"
+
+#include "util/util.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* Codes the kernel uses inside and may let out of a file operation; userspace's errno.h has
- * no name for them (include/linux/errno.h). */
-static const struct {
-	int error;
-	const char *name;
-} kernel_errnos[] = {
-	{ 512, "ERESTARTSYS" },   { 513, "ERESTARTNOINTR" },	 { 514, "ERESTARTNOHAND" },
-	{ 515, "ENOIOCTLCMD" },   { 516, "ERESTART_RESTARTBLOCK" }, { 517, "EPROBE_DEFER" },
-	{ 518, "EOPENSTALE" },    { 519, "ENOPARAM" },		 { 521, "EBADHANDLE" },
-	{ 522, "ENOTSYNC" },      { 523, "EBADCOOKIE" },	 { 524, "ENOTSUPP" },
-	{ 525, "ETOOSMALL" },     { 526, "ESERVERFAULT" },	 { 527, "EBADTYPE" },
-	{ 528, "EJUKEBOX" },      { 529, "EIOCBQUEUED" },	 { 530, "ERECALLCONFLICT" },
-	{ 531, "ENOGRACE" },
-};
-
 const char *zfsslower_errno_name(int error, char *buf, size_t size)
 {
-	const char *name = error > 0 ? strerrorname_np(error) : NULL;
+	const char *name = error > 0 ? errno_name(error) : NULL;
 
 	if (name)
 		return name;
-	for (size_t i = 0; i < sizeof(kernel_errnos) / sizeof(kernel_errnos[0]); i++)
-		if (kernel_errnos[i].error == error)
-			return kernel_errnos[i].name;
 	snprintf(buf, size, "%d", error);
 	return buf;
 }
