@@ -48,7 +48,7 @@ static int fentry_prepare(struct bpf_program *prog, struct bpf_program *ret,
 
 static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
 			 const struct probe_candidate *c, const char *target,
-			 struct bpf_link *links[2])
+			 const struct attach_opts *opts, struct bpf_link *links[2])
 {
 	/* the return side first: an entry seen before its fexit is in place never returns */
 	if (ret) {

@@ -30,10 +30,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c (4.12 to 6.18 at least): the most
- * a tracefs kretprobe may ask for. One instance is a few dozen bytes of kernel memory, so a
- * return probe costs about 200-400 KiB, allocated at attach and freed on detach. */
-#define KRETPROBE_MAXACTIVE 4096
 #define GROUP_PREFIX "iotrace_"
 #define EVENT_NAME_MAX 64 /* MAX_EVENT_NAME_LEN, with its NUL */
 
@@ -243,42 +239,18 @@ static void event_name(char *name, size_t size, bool retprobe, const char *targe
 			name[i] = '_';
 }
 
-/* KRETPROBE_MAXACTIVE, or fewer from IOTRACE_KRETPROBE_MAXACTIVE: the tests starve the
- * return probes on purpose to prove that what the kernel misses is counted. */
-static int kretprobe_maxactive(int *maxactive)
-{
-	const char *env = getenv("IOTRACE_KRETPROBE_MAXACTIVE");
-	char *end;
-	long v;
-
-	*maxactive = KRETPROBE_MAXACTIVE;
-	if (!env)
-		return 0;
-	errno = 0;
-	v = strtol(env, &end, 10);
-	if (errno || end == env || *end || v < 1 || v > KRETPROBE_MAXACTIVE) {
-		log_error("invalid IOTRACE_KRETPROBE_MAXACTIVE '%s': expected 1 to %d (or unset it)",
-			  env, KRETPROBE_MAXACTIVE);
-		return -EINVAL;
-	}
-	*maxactive = (int)v;
-	return 0;
-}
-
 /* One tracefs event and a BPF link on it; on failure nothing of it is left. */
-static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *target,
+/* instances: of a return probe (0 for an entry probe). */
+static int attach_tracefs(struct bpf_program *prog, int instances, const char *target,
 			  struct bpf_link **link)
 {
 	char group[32], name[EVENT_NAME_MAX], line[256], maxactive[16] = "";
+	bool retprobe = instances > 0;
 	uint64_t id = 0;
-	int pfd = -1, instances, err;
+	int pfd = -1, err;
 
-	if (retprobe) {
-		err = kretprobe_maxactive(&instances);
-		if (err)
-			return err;
+	if (retprobe)
 		snprintf(maxactive, sizeof(maxactive), "%d", instances);
-	}
 	own_group(group, sizeof(group));
 	event_name(name, sizeof(name), retprobe, target);
 	snprintf(line, sizeof(line), "%c%s:%s/%s %s\n", retprobe ? 'r' : 'p', maxactive, group,
@@ -313,9 +285,12 @@ static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *t
 	return err;
 }
 
-static int attach_one(struct bpf_program *prog, bool retprobe, const char *target,
+/* instances: of a return probe (0 for an entry probe). */
+static int attach_one(struct bpf_program *prog, int instances, const char *target,
 		      struct bpf_link **link)
 {
+	bool retprobe = instances > 0;
+
 	if (!tracefs_dir()) {
 		if (retprobe)
 			log_warn("no kprobe_events in tracefs: the return probe on %s gets the "
@@ -329,7 +304,7 @@ static int attach_one(struct bpf_program *prog, bool retprobe, const char *targe
 		sweep_dead_groups();
 	}
 	remove_released_events();
-	return attach_tracefs(prog, retprobe, target, link);
+	return attach_tracefs(prog, instances, target, link);
 }
 
 static int kprobe_available(struct kfacts *kf, const struct probe_candidate *c, char *target,
@@ -352,12 +327,15 @@ static int kprobe_prepare(struct bpf_program *prog, struct bpf_program *ret,
 
 static int kprobe_attach(struct bpf_program *prog, struct bpf_program *ret,
 			 const struct probe_candidate *c, const char *target,
-			 struct bpf_link *links[2])
+			 const struct attach_opts *opts, struct bpf_link *links[2])
 {
-	int err = attach_one(prog, false, target, &links[0]);
+	int err = attach_one(prog, 0, target, &links[0]);
 
+	/* each instance is a few dozen bytes of kernel memory: a return probe costs about
+	 * 200-400 KiB at the most, allocated at attach and freed on detach */
 	if (!err && ret)
-		err = attach_one(ret, true, target, &links[1]);
+		err = attach_one(ret, opts->kretprobe_maxactive ?: KRETPROBE_MAXACTIVE_MAX, target,
+				 &links[1]);
 	return err;
 }
 

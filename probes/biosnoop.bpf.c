@@ -227,7 +227,7 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs, bool direct)
  * done_missed), like in the table. */
 #define INFLIGHT_SLOT_BITS 13
 
-/* All ones but in tests (IOTRACE_TEST_SLOT_MASK), which crowd requests into a few slots to
+/* All ones but in tests (--debug slot-mask), which crowd requests into a few slots to
  * drive the claim races and the hash table behind them. */
 const volatile __u32 inflight_slot_mask = (1 << INFLIGHT_SLOT_BITS) - 1;
 

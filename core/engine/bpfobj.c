@@ -153,7 +153,7 @@ static int bpfobj_attach(void *ctx, const struct probe_candidate *c, const char 
 	if (err)
 		return err;
 	log_libbpf_capture_begin();
-	err = backend_for(c->kind)->attach(prog, ret, c, target, links);
+	err = backend_for(c->kind)->attach(prog, ret, c, target, &b->attach, links);
 	take_detail(detail, detail_size);
 	/* keep whatever got attached so close() detaches it, even on failure */
 	for (int i = 0; i < 2; i++) {

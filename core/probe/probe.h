@@ -142,6 +142,15 @@ int targets_check_func_proto(struct kfacts *kf, const struct probe_candidate *c,
 struct bpf_program;
 struct bpf_link;
 
+/* KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c (4.12 to 6.18 at least): the most
+ * instances a tracefs kretprobe may ask for. */
+#define KRETPROBE_MAXACTIVE_MAX 4096
+
+/* How to attach, beyond the candidate itself. Zeroed: every backend's defaults. */
+struct attach_opts {
+	int kretprobe_maxactive; /* 1 to KRETPROBE_MAXACTIVE_MAX; 0 = the most */
+};
+
 struct backend {
 	enum backend_kind kind;
 	/* Can this kernel serve c? 0 = yes, with the concrete target name written to target
@@ -154,7 +163,8 @@ struct backend {
 		       const struct probe_candidate *c, const char *target);
 	/* After load: attach prog (and ret). links[0..1] receive the links. */
 	int (*attach)(struct bpf_program *prog, struct bpf_program *ret,
-		      const struct probe_candidate *c, const char *target, struct bpf_link *links[2]);
+		      const struct probe_candidate *c, const char *target,
+		      const struct attach_opts *opts, struct bpf_link *links[2]);
 	/* Events the kernel dropped on this link before its program could run (a kretprobe out
 	 * of instances, a kprobe hit while another ran), so that no loss stays silent. NULL
 	 * where the kind has no such count; -errno where the kernel cannot say. */

@@ -127,6 +127,7 @@ static int session_init(struct session *s, struct invocation *inv, bool for_repo
 	s->obj.destroy = tool_destroy;
 	s->obj.tool = &s->t;
 	s->obj.btf_path = inv->common.btf_path;
+	s->obj.attach = inv->common.debug.attach;
 	err = kfacts_live_new(&kopts, &s->kf);
 	if (err) {
 		log_error("cannot read kernel facts: %s", strerror(-err));

@@ -326,18 +326,10 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 {
 	struct biosnoop_state *st = t->state;
 	const struct biosnoop_opts *o = t->inv->opts;
-	const char *slot_mask;
 
 	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
 	if (!st->skel)
 		return errno ? -errno : -ENOMEM;
-	/* tests only (tests/live): fewer in-flight slots, so that the fallback paths run */
-	slot_mask = getenv("IOTRACE_TEST_SLOT_MASK");
-	if (slot_mask) {
-		st->skel->rodata->inflight_slot_mask &= (uint32_t)strtoul(slot_mask, NULL, 0);
-		log_info("IOTRACE_TEST_SLOT_MASK: in-flight slot mask 0x%x",
-			 st->skel->rodata->inflight_slot_mask);
-	}
 	st->skel->rodata->min_lat_ns = o->min_lat_ns;
 	st->skel->rodata->filter_tgid = o->pid;
 	st->skel->rodata->filter_cgroup = o->cgroup != NULL;

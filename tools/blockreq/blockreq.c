@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "blockreq/blockreq.h"
+#include "util/util.h"
 
 #include "biosnoop.h"
 #include "biosnoop.skel.h"
@@ -121,6 +122,11 @@ struct biosnoop_bpf *blockreq_open_object(struct tracer *t, const struct bpf_obj
 	if (!skel)
 		return NULL;
 	skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
+	/* --debug slot-mask: fewer in-flight slots, so that the tests reach the table behind */
+	skel->rodata->inflight_slot_mask &= t->inv->common.debug.slot_mask;
+	if (t->inv->common.debug.slot_mask != UINT32_MAX)
+		log_info("--debug slot-mask: in-flight slot mask 0x%x",
+			 skel->rodata->inflight_slot_mask);
 	if (disk) {
 		skel->rodata->filter_dev = disk->disk_dev;
 		skel->rodata->filter_sector_start = disk->start;

@@ -948,7 +948,7 @@ zconc() {
     fi
     tag=zs_conc_$1_$2_$3${4:+_starved}
     what="zfsslower --backend=$1, $3 threads doing $2s${4:+, kretprobes with $4 instances}"
-    start $tag env ${4:+IOTRACE_KRETPROBE_MAXACTIVE=$4} "$IOTRACE" zfsslower -v --min-ms 0 --json --backend=$1
+    start $tag "$IOTRACE" zfsslower -v --min-ms 0 --json --backend=$1 ${4:+--debug kretprobe-maxactive=$4}
     started $tag "$what" || { stop $tag; return; }
     k0=$(zkstat $zks)
     [ $2 = read ] && zinject -d /tmp/vdev -D 5:64 tank >/dev/null 2>&1
