@@ -8,7 +8,8 @@
  *    returns that only the kernel's nmissed counts. Only tracefs takes a size ("rN:"), libbpf
  *    1.1 cannot pass one to the PMU. We ask for KRETPROBE_MAXACTIVE_MAX itself.
  *  - kprobe_profile gives each event's misses ("event hits misses") on every kernel, where
- *    the PMU's link info has them only since 6.7.
+ *    the PMU's link info has them only since commit 3acf8ace6823 ("bpf: Add missed value to
+ *    kprobe perf link info"), v6.7.
  * Events live in the group iotrace_<pid>; names carry the pid too because kprobe_profile
  * prints names without their group. An event cannot be removed while its perf event is open,
  * so events whose links are gone are removed at the next attach and at exit; groups of dead
@@ -340,8 +341,9 @@ static int kprobe_attach(struct bpf_program *prog, struct bpf_program *ret,
 }
 
 /* kprobe_profile: "  <event>  <hits>  <misses>" per event; for a kretprobe the misses
- * include the returns lost for want of an instance (since 5.17 and the stable kernels of
- * early 2022: "tracing/kprobes: nmissed not showed correctly for kretprobe"). */
+ * include the returns lost for want of an instance since commit dfea08a2116f
+ * ("tracing/kprobes: 'nmissed' not showed correctly for kretprobe"), v5.17, and its
+ * backports to the stable kernels of early 2022. */
 static int profile_misses(const char *name, uint64_t *count)
 {
 	char path[128], line[256], event[128];
@@ -369,7 +371,7 @@ static int kprobe_missed(struct bpf_link *link, uint64_t *count)
 	for (size_t i = reg.count; i-- > 0;)
 		if (reg.events[i].link == link)
 			return profile_misses(reg.events[i].name, count);
-	return -EOPNOTSUPP; /* a PMU kprobe: its link info has the count only since 6.7 */
+	return -EOPNOTSUPP; /* a PMU kprobe: its link info has the count only since 6.7 (above) */
 }
 
 const struct backend backend_kprobe = {

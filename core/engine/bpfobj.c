@@ -200,7 +200,11 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 		int fd = bpf_program__fd(prog);
 
 		memset(&info, 0, sizeof(info));
-		/* (recursion_misses exists since 5.12; older kernels leave it zero) */
+		/* (recursion_misses exists since 5.12 and counts fentry/fexit programs; kprobe
+		 * and classic tracepoint programs since 6.7; older kernels leave it zero)
+		 * commit 9ed9e9ba2337 ("bpf: Count the number of times recursion was
+		 * prevented"), v5.12
+		 * commit dd8657894c11 ("bpf: Count missed stats in trace_call_bpf"), v6.7 */
 		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			total += info.recursion_misses;
 	}

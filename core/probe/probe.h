@@ -143,7 +143,9 @@ struct bpf_program;
 struct bpf_link;
 
 /* KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c (4.12 to 6.18 at least): the most
- * instances a tracefs kretprobe may ask for. */
+ * instances a tracefs kretprobe may ask for.
+ * commit 696ced4fb1d7 ("tracing/kprobes: expose maxactive for kretprobe in kprobe_events"),
+ * v4.12 */
 #define KRETPROBE_MAXACTIVE_MAX 4096
 
 /* How to attach, beyond the candidate itself. Zeroed: every backend's defaults. */

@@ -27,8 +27,8 @@
  * Variants of the "block" group, in order of preference:
  *   io     block_io_start tracepoint (6.5+): owner at creation; completion at
  *          block_rq_complete, which (unlike block_io_done) batches cannot skip
- *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions (5.10;
- *          6.1+ inline them, and inline means notrace)
+ *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions
+ *          (5.10; from 5.17 they are static inline, and inline means notrace)
  *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
  *   mq     fentry/kprobe on blk_mq_insert_request / blk_mq_start_request /
  *          blk_update_request + blk_mq_end_request_batch: the function path where
@@ -37,6 +37,19 @@
  *          blk_mq_end_request_batch: blk_update_request sees the first, and the batch
  *          probe is required, so that no driver's completions go unseen
  *   io-classic, rq-classic   classic tracepoints, keyed by dev+sector (no request pointer)
+ * The kernel changes behind them:
+ *   commit 5a80bd075f3b ("block: introduce block_io_start/block_io_done tracepoints"), v6.5
+ *   commit be6bfe36db17 ("block: inline hot paths of blk_account_io_*()"), v5.16: the
+ *     out-of-line half became __blk_account_io_start/done (hence those targets)
+ *   commit 450b7879e345 ("block: move blk_account_io_{start,done} to blk-mq.c"), v5.17:
+ *     static inline there, so absent or notrace; kprobes refuse notrace functions since
+ *     commit 45408c4f9250 ("tracing: kprobes: Prohibit probing on notrace function")
+ *   commit 2bd215df791b ("blk-mq: move blk_mq_sched_insert_request to blk-mq.c"), v6.4:
+ *     blk_mq_sched_insert_request became blk_mq_insert_request
+ *   commit a54895fa057c ("block: remove the request_queue to argument request based
+ *     tracepoints"), v5.11 and 5.10.137: block_rq_insert/issue lost their queue argument
+ *     (the *_q programs serve the kernels before)
+ *   commit f794f3351f26 ("block: add support for blk_mq_end_request_batch()"), v5.16
  * Issue tracepoints carry the request pointer and fit every pointer-keyed variant; insert
  * is optional: requests issued directly never pass through it, and then the owner is taken
  * at issue. In the mq variant a request a task plugs (O_DIRECT writes on a block device do)
