@@ -26,7 +26,13 @@ enum attach_kind {
 
 /* The attach families, one per file in backends/, as --backend names them; AUTO lets the
  * engine choose among them all. */
-enum backend_kind { BACKEND_AUTO, BACKEND_TRACEPOINT, BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_KIND_COUNT };
+enum backend_kind {
+	BACKEND_AUTO,
+	BACKEND_TRACEPOINT,
+	BACKEND_FENTRY,
+	BACKEND_KPROBE,
+	BACKEND_KIND_COUNT,
+};
 
 struct probe_candidate {
 	enum attach_kind kind;
@@ -71,6 +77,22 @@ struct probe_table {
 	/* The BPF object uses CO-RE: nothing loads without kernel BTF (or --btf). */
 	bool needs_kernel_btf;
 };
+
+/* Table rows, one style for every tool: what a row does not name is NULL. */
+/* A probe with one program: a tracepoint ("category:event") or a vmlinux function. */
+#define CANDIDATE(kind_, target_, prog_, proto_, variants_)                                   \
+	{ .kind = (kind_), .target = (target_), .prog = (prog_), .proto = (proto_),          \
+	  .variants = (variants_) }
+/* A function's entry and return (fentry+fexit, kprobe+kretprobe), in module_ (NULL:
+ * vmlinux). */
+#define CANDIDATE_PAIR(kind_, target_, module_, prog_, ret_prog_, proto_)                     \
+	{ .kind = (kind_), .target = (target_), .module = (module_), .prog = (prog_),        \
+	  .ret_prog = (ret_prog_), .proto = (proto_) }
+/* A logical probe and its candidates (an array, counted here). */
+#define PROBE(name_, description_, group_, optional_, candidates_)                            \
+	{ .name = (name_), .description = (description_), .group = (group_),                 \
+	  .optional = (optional_), .candidates = (candidates_),                                \
+	  .candidate_count = sizeof(candidates_) / sizeof((candidates_)[0]) }
 
 const char *attach_kind_name(enum attach_kind kind);
 /* Whether a space-separated list (variants) holds this word. */

@@ -65,7 +65,8 @@ enum {
 };
 
 static const struct argp_option biolatency_options[] = {
-	{ "timestamp", OPT_TIMESTAMP, NULL, 0, "Print the time of day (HH:MM:SS) before each interval", 0 },
+	{ "timestamp", OPT_TIMESTAMP, NULL, 0,
+	  "Print the time of day (HH:MM:SS) before each interval", 0 },
 	{ "queued", OPT_QUEUED, NULL, 0,
 	  "Include the time queued in the OS: latency from creation (or insertion) of the "
 	  "request, not from its issue to the device", 0 },

@@ -61,40 +61,53 @@
 #define PTR_VARIANTS "io acct rq mq"
 
 static const struct probe_candidate created[] = {
-	{ ATTACH_TP_BTF, "block:block_io_start", NULL, "tp_btf_io_start", NULL, "request", "io" },
-	{ ATTACH_RAW_TP, "block:block_io_start", NULL, "raw_tp_io_start", NULL, "request", "io" },
-	{ ATTACH_FENTRY, "__blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
-	{ ATTACH_FENTRY, "blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "__blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
-	{ ATTACH_TRACEPOINT, "block:block_io_start", NULL, "tp_io_start", NULL, NULL, "io-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_io_start", "tp_btf_io_start", "request", "io"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_io_start", "raw_tp_io_start", "request", "io"),
+	CANDIDATE(ATTACH_FENTRY, "__blk_account_io_start", "fentry_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_FENTRY, "blk_account_io_start", "fentry_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "__blk_account_io_start", "kprobe_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "blk_account_io_start", "kprobe_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_io_start", "tp_io_start", NULL, "io-classic"),
 };
 
 static const struct probe_candidate inserted[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert", NULL, "request", "rq" },
-	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert_q", NULL, "request_queue,request", "rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert", NULL, "request", "rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert_q", NULL, "request_queue,request", "rq" },
-	{ ATTACH_FENTRY, "blk_mq_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
-	{ ATTACH_FENTRY, "blk_mq_sched_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_sched_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_insert", NULL, "tp_rq_insert", NULL, NULL, "rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_insert", "tp_btf_rq_insert", "request", "rq"),
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_insert", "tp_btf_rq_insert_q",
+		  "request_queue,request", "rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_insert", "raw_tp_rq_insert", "request", "rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_insert", "raw_tp_rq_insert_q",
+		  "request_queue,request", "rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_insert_request", "fentry_insert_request", "request", "mq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_sched_insert_request", "fentry_insert_request",
+		  "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_insert_request", "kprobe_insert_request", "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_sched_insert_request", "kprobe_insert_request",
+		  "request", "mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_insert", "tp_rq_insert", NULL, "rq-classic"),
 };
 
 static const struct probe_candidate plugged[] = {
-	{ ATTACH_FENTRY, "blk_add_rq_to_plug", NULL, "fentry_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
-	{ ATTACH_KPROBE, "blk_add_rq_to_plug", NULL, "kprobe_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
+	CANDIDATE(ATTACH_FENTRY, "blk_add_rq_to_plug", "fentry_add_rq_to_plug",
+		  "blk_plug,request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_add_rq_to_plug", "kprobe_add_rq_to_plug",
+		  "blk_plug,request", "mq"),
 };
 
 static const struct probe_candidate issued[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue", NULL, "request", PTR_VARIANTS },
-	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
-	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue", NULL, "request", PTR_VARIANTS },
-	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
-	{ ATTACH_FENTRY, "blk_mq_start_request", NULL, "fentry_start_request", NULL, "request", "acct mq" },
-	{ ATTACH_KPROBE, "blk_mq_start_request", NULL, "kprobe_start_request", NULL, "request", "acct mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_issue", NULL, "tp_rq_issue", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_issue", "tp_btf_rq_issue",
+		  "request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_issue", "tp_btf_rq_issue_q",
+		  "request_queue,request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_issue", "raw_tp_rq_issue",
+		  "request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_issue", "raw_tp_rq_issue_q",
+		  "request_queue,request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_start_request", "fentry_start_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_start_request", "kprobe_start_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_issue", "tp_rq_issue",
+		  NULL, "io-classic rq-classic"),
 };
 
 /* Tracepoint variants complete at block_rq_complete, not block_io_done: a batch of NVMe
@@ -102,36 +115,48 @@ static const struct probe_candidate issued[] = {
  * timestamp (iostats=0, no scheduler), while block_rq_complete fires for every request,
  * batched or not (blk_update_request, blk_complete_request). */
 static const struct probe_candidate done[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "io rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "io rq" },
-	{ ATTACH_FENTRY, "blk_account_io_done", NULL, "fentry_acct_done", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
-	{ ATTACH_FENTRY, "blk_update_request", NULL, "fentry_update_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_update_request", NULL, "kprobe_update_request", NULL, "request", "mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_complete", "tp_btf_rq_complete",
+		  "request", "io rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_complete", "raw_tp_rq_complete",
+		  "request", "io rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_account_io_done", "fentry_acct_done", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "blk_account_io_done", "kprobe_acct_done", "request", "acct"),
+	CANDIDATE(ATTACH_FENTRY, "blk_update_request", "fentry_update_request", "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_update_request", "kprobe_update_request", "request", "mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_complete", "tp_rq_complete",
+		  NULL, "io-classic rq-classic"),
 };
 
 static const struct probe_candidate done_batch[] = {
-	{ ATTACH_FENTRY, "blk_mq_end_request_batch", NULL, "fentry_end_request_batch", NULL, "io_comp_batch", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_end_request_batch", NULL, "kprobe_end_request_batch", NULL, "io_comp_batch", "mq" },
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_end_request_batch", "fentry_end_request_batch",
+		  "io_comp_batch", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_end_request_batch", "kprobe_end_request_batch",
+		  "io_comp_batch", "mq"),
 };
 
 static const struct probe_candidate gone[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_merge", NULL, "tp_btf_rq_merge", NULL, "request", "io rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_merge", NULL, "raw_tp_rq_merge", NULL, "request", "io rq" },
-	{ ATTACH_FENTRY, "blk_mq_free_request", NULL, "fentry_free_request", NULL, "request", "acct mq" },
-	{ ATTACH_KPROBE, "blk_mq_free_request", NULL, "kprobe_free_request", NULL, "request", "acct mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_merge", NULL, "tp_rq_merge", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_merge", "tp_btf_rq_merge", "request", "io rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_merge", "raw_tp_rq_merge", "request", "io rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_free_request", "fentry_free_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_free_request", "kprobe_free_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_merge", "tp_rq_merge",
+		  NULL, "io-classic rq-classic"),
 };
 
 static const struct probe_spec biosnoop_probes[] = {
-	{ "io_start", "request created: owner task, queue start", "block", false, created, ARRAY_SIZE(created) },
-	{ "io_insert", "request queued: owner where creation is not traceable", "block", true, inserted, ARRAY_SIZE(inserted) },
-	{ "io_plug", "request plugged by its submitter: owner where creation is not traceable", "block", true, plugged, ARRAY_SIZE(plugged) },
-	{ "io_issue", "request issued to the device", "block", false, issued, ARRAY_SIZE(issued) },
-	{ "io_done", "request completed", "block", false, done, ARRAY_SIZE(done) },
-	{ "io_done_batch", "requests completed in a batch (NVMe, polled I/O)", "block", false, done_batch, ARRAY_SIZE(done_batch) },
-	{ "io_gone", "request merged away or freed: its entry goes, counted", "block", true, gone, ARRAY_SIZE(gone) },
+	PROBE("io_start", "request created: owner task, queue start", "block", false, created),
+	PROBE("io_insert", "request queued: owner where creation is not traceable",
+	      "block", true, inserted),
+	PROBE("io_plug", "request plugged by its submitter: owner where creation is not traceable",
+	      "block", true, plugged),
+	PROBE("io_issue", "request issued to the device", "block", false, issued),
+	PROBE("io_done", "request completed", "block", false, done),
+	PROBE("io_done_batch", "requests completed in a batch (NVMe, polled I/O)",
+	      "block", false, done_batch),
+	PROBE("io_gone", "request merged away or freed: its entry goes, counted",
+	      "block", true, gone),
 };
 
 static const struct probe_group biosnoop_groups[] = {
@@ -139,7 +164,10 @@ static const struct probe_group biosnoop_groups[] = {
 };
 
 const struct probe_table biosnoop_probe_table = {
-	biosnoop_probes, ARRAY_SIZE(biosnoop_probes), biosnoop_groups, ARRAY_SIZE(biosnoop_groups),
+	.probes = biosnoop_probes,
+	.probe_count = ARRAY_SIZE(biosnoop_probes),
+	.groups = biosnoop_groups,
+	.group_count = ARRAY_SIZE(biosnoop_groups),
 	.needs_kernel_btf = true,
 };
 

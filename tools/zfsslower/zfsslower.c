@@ -21,7 +21,7 @@
  * matched exactly because zpl_read_common (a helper with another signature) sits beside them.
  * fentry needs BTF for the zfs module, which Debian's DKMS builds do not have: kprobes then. */
 
-#define ZFS_PAIR(kind, target, entry, ret, proto) { kind, target, "zfs", entry, ret, proto, NULL }
+#define ZFS_PAIR(kind, target, entry, ret, proto) CANDIDATE_PAIR(kind, target, "zfs", entry, ret, proto)
 
 static const struct probe_candidate reads[] = {
 	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_read*", "fentry_iter_read", "fexit_iter_read", "kiocb,iov_iter"),
@@ -52,14 +52,16 @@ static const struct probe_candidate fsyncs[] = {
 };
 
 static const struct probe_spec zfsslower_probes[] = {
-	{ "read", "ZFS file read (entry and return)", NULL, false, reads, ARRAY_SIZE(reads) },
-	{ "write", "ZFS file write (entry and return)", NULL, false, writes, ARRAY_SIZE(writes) },
-	{ "open", "ZFS file open (entry and return)", NULL, true, opens, ARRAY_SIZE(opens) },
-	{ "fsync", "ZFS fsync (entry and return)", NULL, true, fsyncs, ARRAY_SIZE(fsyncs) },
+	PROBE("read", "ZFS file read (entry and return)", NULL, false, reads),
+	PROBE("write", "ZFS file write (entry and return)", NULL, false, writes),
+	PROBE("open", "ZFS file open (entry and return)", NULL, true, opens),
+	PROBE("fsync", "ZFS fsync (entry and return)", NULL, true, fsyncs),
 };
 
 const struct probe_table zfsslower_probe_table = {
-	zfsslower_probes, ARRAY_SIZE(zfsslower_probes), NULL, 0, .needs_kernel_btf = true,
+	.probes = zfsslower_probes,
+	.probe_count = ARRAY_SIZE(zfsslower_probes),
+	.needs_kernel_btf = true,
 };
 
 /* ---- options ------------------------------------------------------------------------------ */
