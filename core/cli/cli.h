@@ -117,6 +117,11 @@ void tool_help(const struct tool *tool, FILE *out);
  * error (one line) and returns -EINVAL, or 0. */
 int proc_validate_pid(struct invocation *inv, uint32_t pid);
 
+/* The kernel's ceiling for pid_max (PID_MAX_LIMIT on 64-bit). */
+#define PID_MAX_LIMIT 4194304u
+/* The value of a --pid option: 1 to PID_MAX_LIMIT, else one usage line naming the option. */
+int opt_parse_pid(struct argp_state *state, const char *arg, uint32_t *pid);
+
 /* Man pages and shell completion generated from the same option tables as --help, so they
  * cannot drift (iotrace --man, iotrace --completion bash). */
 

@@ -143,7 +143,8 @@ static const struct usage_case zfsslower_cases[] = {
 	USAGE("invalid --pid '1073741824'", "iotrace", "zfsslower", "-p", "1073741824"),
 	USAGE("no process with PID 4194304 (zfsslower does not wait for one to start)",
 	      "iotrace", "zfsslower", "-p", "4194304"),
-	USAGE("no process with PID 1073741823", "iotrace", "zfsslower", "--pid", "1073741823"),
+	USAGE("invalid --pid '1073741823': expected a process ID, 1 to 4194304", "iotrace",
+	      "zfsslower", "--pid", "1073741823"),
 	/* formats: -j is --csv, so it conflicts with --json in either order */
 	USAGE("-j (CSV) cannot be combined with --json", "iotrace", "zfsslower", "-j", "--json"),
 	USAGE("-j (CSV) cannot be combined with --json", "iotrace", "zfsslower", "--json", "-j"),

@@ -173,8 +173,6 @@ const struct probe_table biosnoop_probe_table = {
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-#define PID_MAX_LIMIT 4194304ULL /* the kernel's ceiling for pid_max */
-#define MAX_DURATION_NS (366ULL * 24 * 3600 * 1000000000ULL)
 
 struct biosnoop_opts {
 	uint64_t min_lat_ns;
@@ -253,11 +251,7 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 		o->disk = arg;
 		return 0;
 	case OPT_PID:
-		if (parse_u64(arg, PID_MAX_LIMIT, &v) || v == 0)
-			return opt_error(state, "invalid --pid '%s': expected a process ID, 1 to %llu", arg,
-					 PID_MAX_LIMIT);
-		o->pid = (uint32_t)v;
-		return 0;
+		return opt_parse_pid(state, arg, &o->pid);
 	case OPT_CGROUP:
 		if (!*arg)
 			return opt_error(state, "invalid --cgroup '': expected a cgroup v2 directory");
@@ -266,7 +260,7 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 	case ARGP_KEY_ARG:
 		if (o->duration_arg)
 			return opt_error(state, "unexpected argument '%s': give one DURATION", arg);
-		if (parse_decimal_ns(arg, 1000000000ULL, MAX_DURATION_NS, &v) || v < 1000000ULL)
+		if (parse_decimal_ns(arg, 1000000000ULL, MAX_RUN_MS * 1000000ULL, &v) || v < 1000000ULL)
 			return opt_error(state,
 					 "invalid DURATION '%s': expected seconds, at least 0.001 and at most one year",
 					 arg);

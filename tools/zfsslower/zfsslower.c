@@ -104,7 +104,6 @@ static int set_min(struct argp_state *state, struct zfsslower_opts *o, const cha
 static int zfsslower_parse(int key, char *arg, struct argp_state *state, void *opts)
 {
 	struct zfsslower_opts *o = opts;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_MIN_MS:
@@ -114,10 +113,7 @@ static int zfsslower_parse(int key, char *arg, struct argp_state *state, void *o
 			return opt_error(state, "unexpected argument '%s': only MIN_MS is positional", arg);
 		return set_min(state, o, arg, "MIN_MS");
 	case OPT_PID:
-		if (parse_u64(arg, 0x3fffffff, &v) || v == 0)
-			return opt_error(state, "invalid --pid '%s': expected a process ID", arg);
-		o->pid = (uint32_t)v;
-		return 0;
+		return opt_parse_pid(state, arg, &o->pid);
 	case OPT_BCC_CSV:
 		o->bcc_csv = true;
 		return 0;
