@@ -344,34 +344,39 @@ static int kprobe_attach(struct bpf_program *prog, struct bpf_program *ret,
  * include the returns lost for want of an instance since commit dfea08a2116f
  * ("tracing/kprobes: 'nmissed' not showed correctly for kretprobe"), v5.17, and its
  * backports to the stable kernels of early 2022. */
-static int profile_misses(const char *name, uint64_t *count)
+/* Which of our events serves one of these links (NULL: none). */
+static const struct kprobe_event *event_of(const char *name, struct bpf_link *const *links, size_t n)
+{
+	for (size_t i = 0; i < reg.count; i++) {
+		if (strcmp(reg.events[i].name, name))
+			continue;
+		for (size_t l = 0; l < n; l++)
+			if (reg.events[i].link && reg.events[i].link == links[l])
+				return &reg.events[i];
+	}
+	return NULL;
+}
+
+/* One read of kprobe_profile for all the links: it lists every kprobe event of the system. */
+static int kprobe_missed(struct bpf_link *const *links, size_t n, uint64_t *count)
 {
 	char path[128], line[256], event[128];
 	unsigned long long hits, misses;
 	FILE *f;
-	int err = -ENOENT;
 
+	*count = 0;
+	if (!reg.tracefs)
+		return -EOPNOTSUPP; /* PMU kprobes: their link info has the count only since 6.7 */
 	snprintf(path, sizeof(path), "%s/kprobe_profile", reg.tracefs);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%127s %llu %llu", event, &hits, &misses) == 3 &&
-		    strcmp(event, name) == 0) {
-			*count = misses;
-			err = 0;
-			break;
-		}
+		    !strncmp(event, GROUP_PREFIX, strlen(GROUP_PREFIX)) && event_of(event, links, n))
+			*count += misses;
 	fclose(f);
-	return err;
-}
-
-static int kprobe_missed(struct bpf_link *link, uint64_t *count)
-{
-	for (size_t i = reg.count; i-- > 0;)
-		if (reg.events[i].link == link)
-			return profile_misses(reg.events[i].name, count);
-	return -EOPNOTSUPP; /* a PMU kprobe: its link info has the count only since 6.7 (above) */
+	return 0;
 }
 
 const struct backend backend_kprobe = {

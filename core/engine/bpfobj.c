@@ -186,10 +186,13 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 	struct bpf_program *prog;
 	uint64_t total = 0, n;
 
-	for (size_t i = 0; i < b->link_count; i++) {
-		const struct backend *be = backend_for(b->link_kinds[i]);
+	static const enum attach_kind one_per_backend[] = { ATTACH_TRACEPOINT, ATTACH_FENTRY,
+							      ATTACH_KPROBE };
 
-		if (be->missed && be->missed(b->links[i], &n) == 0)
+	for (size_t k = 0; k < ARRAY_SIZE(one_per_backend); k++) {
+		const struct backend *be = backend_for(one_per_backend[k]);
+
+		if (be->missed && be->missed(b->links, b->link_count, &n) == 0)
 			total += n;
 	}
 	if (!b->obj)

@@ -189,10 +189,12 @@ struct backend {
 	int (*attach)(struct bpf_program *prog, struct bpf_program *ret,
 		      const struct probe_candidate *c, const char *target,
 		      const struct attach_opts *opts, struct bpf_link *links[2]);
-	/* Events the kernel dropped on this link before its program could run (a kretprobe out
-	 * of instances, a kprobe hit while another ran), so that no loss stays silent. NULL
-	 * where the kind has no such count; -errno where the kernel cannot say. */
-	int (*missed)(struct bpf_link *link, uint64_t *count);
+	/* Events the kernel dropped before the programs could run (a kretprobe out of
+	 * instances, a kprobe hit while another ran), so that no loss stays silent: the sum
+	 * over those of links[0..n) that this backend attached (the others are skipped), read
+	 * once per call. NULL where the kind has no such count; -errno where the kernel
+	 * cannot say. */
+	int (*missed)(struct bpf_link *const *links, size_t n, uint64_t *count);
 };
 
 extern const struct backend backend_tracepoint;
