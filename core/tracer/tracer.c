@@ -205,8 +205,9 @@ static int event_loop(struct session *s)
 	return err < 0 ? err : 0;
 }
 
-int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
+int tracer_run(struct invocation *inv)
 {
+	const struct tracer_tool *tt = inv->tool->tracer;
 	struct session s;
 	int err;
 

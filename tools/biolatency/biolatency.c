@@ -504,11 +504,6 @@ static const struct tracer_tool biolatency_tracer = {
 	.tick = biolatency_tick,
 };
 
-static int biolatency_run(struct invocation *inv)
-{
-	return tracer_run(inv, &biolatency_tracer);
-}
-
 const struct tool tool_biolatency = {
 	.name = "biolatency",
 	.summary = "Summarize block device I/O latency as histograms built in the kernel",
@@ -552,7 +547,7 @@ const struct tool tool_biolatency = {
 	.options = biolatency_options,
 	.parse = biolatency_parse,
 	.validate = biolatency_validate,
-	.run = biolatency_run,
+	.run = tracer_run,
 	.tracer = &biolatency_tracer,
 	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biolatency_opts),

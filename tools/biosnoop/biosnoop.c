@@ -482,11 +482,6 @@ static const struct tracer_tool biosnoop_tracer = {
 	.tick = biosnoop_tick,
 };
 
-static int biosnoop_run(struct invocation *inv)
-{
-	return tracer_run(inv, &biosnoop_tracer);
-}
-
 const struct tool tool_biosnoop = {
 	.name = "biosnoop",
 	.summary = "Trace block device I/O with latency and disk name",
@@ -563,7 +558,7 @@ const struct tool tool_biosnoop = {
 	.options = biosnoop_options,
 	.parse = biosnoop_parse,
 	.validate = biosnoop_validate,
-	.run = biosnoop_run,
+	.run = tracer_run,
 	.tracer = &biosnoop_tracer,
 	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biosnoop_opts),

@@ -248,11 +248,6 @@ static const struct tracer_tool zfsslower_tracer = {
 	.tick = zfsslower_tick,
 };
 
-static int zfsslower_run(struct invocation *inv)
-{
-	return tracer_run(inv, &zfsslower_tracer);
-}
-
 const struct tool tool_zfsslower = {
 	.name = "zfsslower",
 	.summary = "Trace ZFS reads, writes, opens and fsyncs slower than a threshold",
@@ -282,7 +277,7 @@ const struct tool tool_zfsslower = {
 	.options = zfsslower_options,
 	.parse = zfsslower_parse,
 	.validate = zfsslower_validate,
-	.run = zfsslower_run,
+	.run = tracer_run,
 	.tracer = &zfsslower_tracer,
 	.probes = &zfsslower_probe_table,
 	.opts_size = sizeof(struct zfsslower_opts),
