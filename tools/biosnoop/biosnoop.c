@@ -337,12 +337,8 @@ static int biosnoop_validate(struct invocation *inv)
 /* ---- tracing ------------------------------------------------------------------------------ */
 
 struct biosnoop_state {
-	struct biosnoop_bpf *skel;
-	bool started;
-	struct blockdev_table disks;
+	struct blockreq req;
 	struct biosnoop_printer printer;
-	struct losses losses;
-	uint64_t swept_ns; /* last sweep of stale in-flight entries */
 };
 
 static const struct loss_kind biosnoop_losses[] = {
@@ -362,13 +358,14 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 	struct biosnoop_state *st = t->state;
 	const struct biosnoop_opts *o = t->inv->opts;
 
-	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
-	if (!st->skel)
-		return errno ? -errno : -ENOMEM;
-	st->skel->rodata->min_lat_ns = o->min_lat_ns;
-	st->skel->rodata->filter_tgid = o->pid;
-	st->skel->rodata->filter_cgroup = o->cgroup != NULL;
-	*obj = st->skel->obj;
+	int err = blockreq_open(&st->req, t, opts, o->disk ? &o->range : NULL);
+
+	if (err)
+		return err;
+	st->req.skel->rodata->min_lat_ns = o->min_lat_ns;
+	st->req.skel->rodata->filter_tgid = o->pid;
+	st->req.skel->rodata->filter_cgroup = o->cgroup != NULL;
+	*obj = st->req.skel->obj;
 	return 0;
 }
 
@@ -377,18 +374,14 @@ static void biosnoop_destroy(struct tracer *t)
 {
 	struct biosnoop_state *st = t->state;
 
-	biosnoop_bpf__destroy(st->skel);
-	st->skel = NULL;
-	blockdev_free(&st->disks);
-	losses_free(&st->losses);
-	st->started = false;
+	blockreq_close(&st->req);
 }
 
 static struct bpf_map *biosnoop_events(struct tracer *t)
 {
 	struct biosnoop_state *st = t->state;
 
-	return st->skel->maps.events;
+	return st->req.skel->maps.events;
 }
 
 /* The map holds a reference to the cgroup itself, so the descriptor can go right away. */
@@ -403,7 +396,7 @@ static int set_cgroup_filter(struct biosnoop_state *st, const char *dir)
 		log_error("cannot open cgroup %s: %s", dir, strerror(errno));
 		return err;
 	}
-	err = bpf_map__update_elem(st->skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd),
+	err = bpf_map__update_elem(st->req.skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd),
 				   BPF_ANY);
 	if (err)
 		log_error("cannot set the cgroup filter to %s: %s", dir, strerror(-err));
@@ -429,19 +422,13 @@ static int biosnoop_start(struct tracer *t)
 
 	if (o->cgroup && (err = set_cgroup_filter(st, o->cgroup)))
 		return err;
-	err = blockdev_init(&st->disks, "/", t->start.mono_ns);
-	if (err)
-		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
-			 strerror(-err));
-	err = losses_init(&st->losses, st->skel->maps.counters, biosnoop_losses,
-			  ARRAY_SIZE(biosnoop_losses));
+	err = blockreq_start(&st->req, t, biosnoop_losses, ARRAY_SIZE(biosnoop_losses));
 	if (err)
 		return err;
-	popts.disk_width = st->disks.longest_disk_name;
-	popts.part_width = st->disks.longest_part_name;
+	popts.disk_width = st->req.disks.longest_disk_name;
+	popts.part_width = st->req.disks.longest_part_name;
 	biosnoop_printer_init(&st->printer, &popts);
 	biosnoop_print_header(&st->printer, t->out);
-	st->started = true;
 	return 0;
 }
 
@@ -453,7 +440,7 @@ static int biosnoop_event(struct tracer *t, const void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	blockdev_resolve(&st->disks, e->dev, e->sector, e->ts_ns, &hit);
+	blockdev_resolve(&st->req.disks, e->dev, e->sector, e->ts_ns, &hit);
 	biosnoop_print_event(&st->printer, t->out, e, hit.disk, hit.partition);
 	return 0;
 }
@@ -463,13 +450,10 @@ static int biosnoop_tick(struct tracer *t, bool final)
 	struct biosnoop_state *st = t->state;
 	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 
-	if (!st->started)
+	if (!st->req.started)
 		return 0;
-	if (now - st->swept_ns >= 5000000000ULL) {
-		blockreq_sweep_stale(st->skel->maps.inflight, &st->losses, now);
-		st->swept_ns = now;
-	}
-	return losses_tick(&st->losses, t, final);
+	blockreq_tick(&st->req, now);
+	return losses_tick(&st->req.losses, t, final);
 }
 
 static const struct tracer_tool biosnoop_tracer = {
