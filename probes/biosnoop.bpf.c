@@ -827,12 +827,18 @@ int tp_rq_merge(struct trace_event_raw_block_rq *ctx)
 }
 
 SEC("tracepoint/block/block_rq_complete")
-int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+int tp_rq_complete(void *ctx)
 {
+	struct trace_event_raw_block_rq_completion *now = ctx;
+	struct trace_event_raw_block_rq_complete *before_5_18 = ctx;
 	struct req_ref r;
-	u32 dev = BPF_CORE_READ(ctx, dev);
 
-	ref_init(&r, dev, BPF_CORE_READ(ctx, sector));
+	/* the record's type was renamed in 5.18 (kernel.h): relocating against a name the
+	 * kernel lacks would fail the load, so the constant test drops the other branch */
+	if (bpf_core_type_exists(struct trace_event_raw_block_rq_completion))
+		ref_init(&r, BPF_CORE_READ(now, dev), BPF_CORE_READ(now, sector));
+	else
+		ref_init(&r, BPF_CORE_READ(before_5_18, dev), BPF_CORE_READ(before_5_18, sector));
 	return on_done(&r);
 }
 

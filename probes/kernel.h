@@ -152,8 +152,18 @@ struct trace_event_raw_block_rq {
 
 /* block_rq_complete's record. Its class was block_rq_complete until commit d5869fdc189f
  * ("block: introduce block_rq_error tracepoint"), v5.18, shared it with block_rq_error:
- * older kernels' BTF has trace_event_raw_block_rq_complete, not this name. */
+ * older kernels' BTF has trace_event_raw_block_rq_complete, not this name. Both are here
+ * (the same fields) and the program asks which one the kernel has. */
 struct trace_event_raw_block_rq_completion {
+	struct trace_entry ent;
+	dev_t dev;
+	u64 sector;
+	unsigned int nr_sector;
+	int error;
+	char rwbs[8];
+};
+
+struct trace_event_raw_block_rq_complete {
 	struct trace_entry ent;
 	dev_t dev;
 	u64 sector;
