@@ -175,6 +175,15 @@ static void forced_kprobe_on_61_acct(void **state)
 		    "blk_mq_start_request", ATTACH_KPROBE, "blk_account_io_done", ATTACH_KPROBE);
 }
 
+/* 5.16: both halves out of line under their __ names (commit be6bfe36db17); the acct
+ * variant must take them as a pair, not fall to mq for want of a completion */
+static void forced_kprobe_on_516_acct(void **state)
+{
+	biosnoop_on("linux-5.16-acct", BACKEND_KPROBE, "__blk_account_io_start", ATTACH_KPROBE, NULL,
+		    ATTACH_TP_BTF, "blk_mq_start_request", ATTACH_KPROBE, "__blk_account_io_done",
+		    ATTACH_KPROBE);
+}
+
 static void forced_fentry_on_510(void **state)
 {
 	biosnoop_on("linux-5.10", BACKEND_FENTRY, "blk_account_io_start", ATTACH_FENTRY, NULL, ATTACH_TP_BTF,
@@ -300,6 +309,7 @@ int main(void)
 		cmocka_unit_test(forced_kprobe_on_61_sees_plugged_requests),
 		cmocka_unit_test(forced_fentry_on_612_uses_blk_mq_functions),
 		cmocka_unit_test(forced_kprobe_on_61_acct),
+		cmocka_unit_test(forced_kprobe_on_516_acct),
 		cmocka_unit_test(forced_fentry_on_510),
 		cmocka_unit_test(forced_kprobe_on_612_acct),
 		cmocka_unit_test(forced_kprobe_on_618_fails_clearly),
