@@ -378,7 +378,8 @@ for v in io acct rq mq io-classic rq-classic; do
             check "$what: refused here with exit 1 (status $rc)" [ "$rc" -eq 1 ]
             check "$what: the refusal is one 'cannot trace here' line" grep -q "cannot trace here" "$RUNS/$tag.err"
         fi
-        echo "$v refused $(grep 'cannot trace here' "$RUNS/$tag.err" | head -1 | cut -c1-160)" >>"$OUT/compat/variants.txt"
+        # the first reason under "cannot trace here:", e.g. "io_start in variant io: ..."
+        echo "$v refused: $(grep -A2 'cannot trace here' "$RUNS/$tag.err" | tail -2 | tr -s ' \n' ' ' | cut -c1-200)" >>"$OUT/compat/variants.txt"
         continue
     fi
     ok "$what: tracing started"
