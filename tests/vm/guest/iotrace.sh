@@ -522,7 +522,7 @@ bl_counts() {
             n = split($0, h, /\{"disk":"/)
             for (i = 2; i <= n; i++) {
                 d = substr(h[i], 1, index(h[i], "\"") - 1)
-                c = h[i]; sub(/^[^}]*"count":/, "", c); c = c + 0   # the histogram count precedes its buckets
+                c = substr(h[i], index(h[i], "\"count\":") + 8) + 0   # the histogram count precedes its buckets
                 bk = h[i]; sub(/^.*"buckets":\[/, "", bk)
                 m = split(bk, bb, /"count":/)
                 for (j = 2; j <= m; j++) bs[d] += bb[j] + 0
@@ -581,17 +581,17 @@ bl_launch() {
 }
 # bl_await: wait for it; a forced backend may refuse (exit 1 and a reason). Sets bl_live.
 bl_await() {
-    _w="biolatency -D -j --backend=$bl_b" bl_live=""
+    _bw="biolatency -D -j --backend=$bl_b" bl_live=""
     if await bl_$bl_b; then
-        ok "$_w: tracing started"; bl_live=1
+        ok "$_bw: tracing started"; bl_live=1
     else
         stop bl_$bl_b
         _why=$(grep -m1 '^biolatency: error: ' "$RUNS/bl_$bl_b.err" | sed 's/^biolatency: error: //' | cut -c1-200)
-        if [ "$rc" -eq 1 ] && [ -n "$_why" ] && { [ "$bl_b" != auto ] || [ "$(expected biosnoop $bl_b)" = "- fails" ]; }; then
-            ok "$_w: refuses with exit 1: $_why"
-            echo "- $bl_b refuses - - - - $_why" >>"$OUT/compat/biolatency.txt"
+        if [ "$rc" -eq 1 ] && [ -n "$_bwhy" ] && { [ "$bl_b" != auto ] || [ "$(expected biosnoop $bl_b)" = "- fails" ]; }; then
+            ok "$_bw: refuses with exit 1: $_bwhy"
+            echo "- $bl_b refuses - - - - $_bwhy" >>"$OUT/compat/biolatency.txt"
         else
-            bad "$_w: no 'tracing' line, exit status $rc"; show "$RUNS/bl_$bl_b.err" 12
+            bad "$_bw: no 'tracing' line, exit status $rc"; show "$RUNS/bl_$bl_b.err" 12
             echo "- $bl_b error - - - - exit $rc" >>"$OUT/compat/biolatency.txt"
         fi
     fi
@@ -601,15 +601,15 @@ bl_await() {
 }
 # bl_judge DRIVERS...: after the I/O and the stat snapshots of those disks (stat0_/stat1_DRV)
 bl_judge() {
-    _w="biolatency -D -j --backend=$bl_b" _drvs="$*"
+    _bw="biolatency -D -j --backend=$bl_b" _drvs="$*"
     # at least one interval boundary after the I/O, so the --openmetrics file holds it all
     sleep 1.1
     if [ -n "$bl_live" ]; then
-        stopped bl_$bl_b "$_w"
+        stopped bl_$bl_b "$_bw"
         # biolatency resolves biosnoop's probe group: the same choice as biosnoop's
         _got=$(chosen biolatency "$RUNS/bl_$bl_b.err") _exp=$(expected biosnoop $bl_b)
-        if [ -n "$_got" ] && [ "$_got" = "$_exp" ]; then ok "$_w chose what biosnoop does here: $(echo "$_got" | tr '\n' ';')"
-        else bad "$_w chose $(echo "$_got" | tr '\n' ';') but biosnoop's expectation is $(echo "$_exp" | tr '\n' ';')"; fi
+        if [ -n "$_got" ] && [ "$_got" = "$_exp" ]; then ok "$_bw chose what biosnoop does here: $(echo "$_got" | tr '\n' ';')"
+        else bad "$_bw chose $(echo "$_got" | tr '\n' ';') but biosnoop's expectation is $(echo "$_exp" | tr '\n' ';')"; fi
         bl_counts "$RUNS/bl_$bl_b.out" >"$RUNS/bl_$bl_b.counts"
         _ni=$(grep -c '"record":"interval"' "$RUNS/bl_$bl_b.out")
         _tot=0 _res=exact _why="" _lines=""
@@ -620,23 +620,23 @@ bl_judge() {
             set -- $(awk -v d="$_d" '$1 == d { print $2, $3 }' "$RUNS/bl_$bl_b.counts") 0 0
             _tot=$((_tot + $1))
             if [ "$1" -eq "$_k" ] && [ "$2" -eq "$1" ]; then
-                ok "$_w: $_drv $_d: $1 requests in its histograms ($_ni intervals) = the $_k the kernel completed; buckets add up"
+                ok "$_bw: $_drv $_d: $1 requests in its histograms ($_ni intervals) = the $_k the kernel completed; buckets add up"
             else
-                bad "$_w: $_drv $_d: $1 requests in its histograms (buckets: $2) but the kernel completed $_k"
-                _res=wrong _why="$_why $_d $1 of $_k;"
+                bad "$_bw: $_drv $_d: $1 requests in its histograms (buckets: $2) but the kernel completed $_k"
+                _res=wrong _why="$_bwhy $_d $1 of $_k;"
             fi
             _lines="$_lines$_drv $_d $1 $_k
 "
         done
         _others=$(awk -v ds=" $(for _drv in $_drvs; do eval "printf '%s ' \$RD_$_drv"; done)" 'index(ds, " " $1 " ") == 0 && $2 > 0 { printf "%s ", $1 }' "$RUNS/bl_$bl_b.counts")
-        check "$_w: no requests on another disk (${_others:-none})" [ -z "$_others" ]
+        check "$_bw: no requests on another disk (${_others:-none})" [ -z "$_others" ]
         REC=summary project "$RUNS/bl_$bl_b.out" json events lost >/tmp/blsum
         _ev=$(cut -d'|' -f1 /tmp/blsum) _lost=$(cut -d'|' -f2 /tmp/blsum)
-        if [ "${_ev:-x}/${_lost:-x}" = "$_tot/0" ]; then ok "$_w: the summary record's events are the $_tot requests counted, 0 lost"
-        else bad "$_w: the summary record says events ${_ev:-none}, lost ${_lost:-none}; expected $_tot, 0"; _res=wrong _why="$_why events ${_ev:-none}, lost ${_lost:-none};"; fi
+        if [ "${_ev:-x}/${_lost:-x}" = "$_tot/0" ]; then ok "$_bw: the summary record's events are the $_tot requests counted, 0 lost"
+        else bad "$_bw: the summary record says events ${_ev:-none}, lost ${_lost:-none}; expected $_tot, 0"; _res=wrong _why="$_bwhy events ${_ev:-none}, lost ${_lost:-none};"; fi
         [ $_res = exact ] || { show "$RUNS/bl_$bl_b.out" 6; show "$RUNS/bl_$bl_b.err" 12; }
         printf '%s' "$_lines" | while read -r _drv _d _c _k; do
-            [ -n "$_drv" ] && echo "$_drv $bl_b $_res $_d $_c $_k - $_why" >>"$OUT/compat/biolatency.txt"
+            [ -n "$_drv" ] && echo "$_drv $bl_b $_res $_d $_c $_k - $_bwhy" >>"$OUT/compat/biolatency.txt"
         done
     fi
     [ -n "$bl_om" ] || return 0
@@ -1143,6 +1143,118 @@ for run in auto:all+part tracepoint:all+part fentry:all+part kprobe:all kprobe:p
         ;;
     esac
 done
+
+# ============================================================================================
+# -p and -c on a real driver under each scheduler: two processes read disjoint regions of the
+# SATA disk at once (200 O_DIRECT 64 KiB reads each, one request per read), A in the root
+# cgroup, B in cgroup iot-b. `biosnoop -p A` and `biosnoop -c iot-b` run together; each must
+# print only its process's requests (zero foreign rows: issue #12 measured 2.8 % of another
+# process's requests under -p with mq-deadline on a loop device), all 200 of them, and lose
+# none; the kernel's stat counts the 400 reads. Results in compat/filters.txt.
+# ============================================================================================
+section "biosnoop -p / -c on a real driver: setup"
+: >"$OUT/compat/filters.txt"
+: >"$OUT/compat/merges.txt"
+CG=/sys/fs/cgroup
+mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG 2>/dev/null
+mkdir -p $CG/iot-b 2>/dev/null
+FD=$RD_ahci
+if [ -z "$FD" ]; then :
+elif [ ! -e $CG/iot-b/cgroup.procs ]; then
+    bad "no cgroup v2 at $CG (mount -t cgroup2): the -c test cannot run"
+else
+    # The merge check runs beside, on the virtio-blk disk's first 4 MiB (below its dm target):
+    # sequential buffered writes that the block layer merges (stat fields 2 and 6 count the
+    # merges). No row may carry a stale entry's start (QUE or latency beyond the window) or an
+    # owner other than dd or a writeback worker; rows = completed requests; and the summary's
+    # "merged away" (requests merged into another after creation) can be no more than the
+    # kernel's merge count, which also counts bios merged into requests.
+    MD_DISK=$RD_virtio_blk
+    # mg_stat: "reads writes other merges" of MD_DISK
+    mg_stat() { awk '{ print $1, $5, ($12 == "" ? 0 : $12) + ($15 == "" ? 0 : $15), $2 + $6 }' "/sys/block/$MD_DISK/stat"; }
+    # mg_judge SID WHAT DDPID R0 W0 O0 M0 R1 W1 O1 M1
+    mg_judge() {
+        _t=mg_$1 _mw="biosnoop -d $MD_DISK, 4 MiB of buffered writes, $2"
+        REC=io project "$RUNS/$_t.out" csv disk rwbs sector bytes comm pid latency_ns queue_ns >"$RUNS/$_t.facts"
+        _k=$(($8 - $4 + $9 - $5 + ${10} - $6)) _m=$((${11} - $7))
+        _n=$(wc -l <"$RUNS/$_t.facts")
+        check "$_mw: $_n rows = the $_k requests the kernel completed ($_m merges counted by the kernel)" [ "$_n" -eq "$_k" ]
+        # the window is a few seconds: a QUE or latency of more than 30 s is a stale entry's
+        _stale=$(awk -F'|' '$7 > 30000000000 || $8 > 30000000000' "$RUNS/$_t.facts" | wc -l)
+        check "$_mw: no row with a QUE or latency beyond the window ($_stale)" [ "$_stale" -eq 0 ]
+        _own=$(awk -F'|' '$5 != "dd" && $5 !~ /^kworker/' "$RUNS/$_t.facts" | cut -d'|' -f5 | sort | uniq -c | tr -s ' \n' '  ')
+        check "$_mw: every row's owner is dd or a writeback worker (others: ${_own:-none})" [ -z "$_own" ]
+        _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_t.err" | tail -1)
+        _mg=$(echo "$_sum" | sed -n 's/.* \([0-9][0-9]*\) merged away.*/\1/p')
+        check "$_mw: 0 lost ($_sum)" [ "$(echo "$_sum" | awk '{ print $4 }')" = 0 ]
+        check "$_mw: requests merged away (${_mg:-0}) <= the kernel's merges ($_m)" [ "${_mg:-0}" -le "$_m" ]
+        echo "$2 rows=$_n kernel=$_k kernel_merges=$_m merged_away=${_mg:-0} stale=$_stale" >>"$OUT/compat/merges.txt"
+    }
+    # fl_ops BASE: 200 O_DIRECT reads of 64 KiB from byte BASE on
+    fl_ops() { _i=0; while [ $_i -lt 200 ]; do printf 'read /dev/%s %s 65536 ' "$FD" $(($1 + _i * 65536)); _i=$((_i + 1)); done; }
+    FL_A=$(fl_ops 0) FL_B=$(fl_ops 35651584)
+    for run in none:auto mq-deadline:auto bfq:auto kyber:auto mq-deadline:fentry; do
+        s=${run%%:*} b=${run#*:}
+        [ "$(expected biosnoop $b)" = "- fails" ] && continue
+        section "biosnoop -p / -c on $FD (ahci), merges on $MD_DISK, scheduler $s, --backend=$b"
+        if ! rd_set_sched "$FD" "$s" || ! rd_set_sched "$MD_DISK" "$s"; then
+            bad "$FD: cannot set scheduler $s (available: $(cat /sys/block/$FD/queue/scheduler))"
+            echo "$s $b error $FD 0 - - scheduler $s not available" >>"$OUT/compat/filters.txt"; continue
+        fi
+        sid=$(echo "${s}_$b" | tr -c 'a-z0-9\n' _)
+        rm -f /tmp/fa /tmp/fb && mkfifo /tmp/fa /tmp/fb
+        sh -c 'read -r x </tmp/fa; exec "$0" -n iot-a $1 >"$2" 2>&1' "$IOTEST" "$FL_A" "$RUNS/fl_a_$sid.iotest" &
+        fa=$!
+        sh -c 'echo $$ >'$CG'/iot-b/cgroup.procs; read -r x </tmp/fb; exec "$0" -n iot-b $1 >"$2" 2>&1' "$IOTEST" "$FL_B" "$RUNS/fl_b_$sid.iotest" &
+        fb=$!
+        sleep 0.2
+        launch fl_p_$sid "$IOTRACE" biosnoop -v --csv -p "$fa" --backend=$b
+        launch fl_c_$sid "$IOTRACE" biosnoop -v --csv -c $CG/iot-b --backend=$b
+        launch mg_$sid "$IOTRACE" biosnoop -v --csv -d "$MD_DISK" --backend=$b
+        await fl_p_$sid; started fl_p_$sid "biosnoop -p (iot-a), scheduler $s, --backend=$b"
+        await fl_c_$sid; started fl_c_$sid "biosnoop -c iot-b, scheduler $s, --backend=$b"
+        await mg_$sid; started mg_$sid "biosnoop -d $MD_DISK (merges), scheduler $s, --backend=$b"
+        st0=$(rd_stat "$FD") mg0=$(mg_stat)
+        echo go >/tmp/fa & echo go >/tmp/fb &
+        # meanwhile, buffered sequential writes to the other disk, written back at fsync
+        dd if=/dev/zero of=/dev/$MD_DISK bs=4096 count=1024 conv=fsync 2>"$RUNS/mg_$sid.dd" &
+        mgdd=$!
+        wait $fa; sta=$?
+        wait $fb; stb=$?
+        wait $mgdd; stdd=$?
+        st1=$(rd_stat "$FD") mg1=$(mg_stat)
+        sleep 0.3
+        stopped fl_p_$sid "biosnoop -p, scheduler $s, --backend=$b"
+        stopped fl_c_$sid "biosnoop -c, scheduler $s, --backend=$b"
+        stopped mg_$sid "biosnoop -d $MD_DISK (merges), scheduler $s, --backend=$b"
+        mg_judge "$sid" "scheduler $s, --backend=$b" "$mgdd" $mg0 $mg1
+        check "iot-a and iot-b did their 200 reads each (status $sta, $stb)" [ "$sta $stb" = "0 0" ]
+        set -- $st0 $st1
+        kr=$(($5 - $1))
+        info "scheduler $s: the kernel completed $kr reads on $FD (400 issued by iot-a and iot-b)"
+        res=exact why="" both=0
+        for t in p c; do
+            [ $t = p ] && { own=$fa name=iot-a lo=0 hi=25600 flt="-p $fa"; } || { own=$fb name=iot-b lo=69632 hi=95232 flt="-c iot-b"; }
+            REC=io project "$RUNS/fl_${t}_$sid.out" csv $BIO_FIELDS_CSV >"$RUNS/fl_${t}_$sid.facts"
+            foreign=$(awk -F'|' -v p="$own" '$6 != p' "$RUNS/fl_${t}_$sid.facts" | wc -l)
+            mine=$(awk -F'|' -v p="$own" -v d="$FD" -v lo=$lo -v hi=$hi '$6 == p && $1 == d && $3 >= lo && $3 < hi && $4 == 65536' "$RUNS/fl_${t}_$sid.facts" | wc -l)
+            flt="$flt --backend=$b"
+            check "biosnoop $flt, scheduler $s: no request of another process ($foreign rows)" [ "$foreign" -eq 0 ]
+            check "biosnoop $flt, scheduler $s: all 200 of $name's requests, in its region ($mine)" [ "$mine" -eq 200 ]
+            _s=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/fl_${t}_$sid.err" | tail -1)
+            check "biosnoop $flt, scheduler $s: 0 lost ($_s)" [ "$(echo "$_s" | awk '{ print $4 }')" = 0 ]
+            both=$((both + mine))
+            if [ "$foreign" -ne 0 ] || [ "$mine" -ne 200 ]; then res=wrong why="$why $flt: $mine of 200, $foreign foreign;"; fi
+            [ "$foreign" -eq 0 ] || show "$RUNS/fl_${t}_$sid.out" 10
+        done
+        # the kernel is the judge here too: the two filtered outputs together are every read
+        # the disk completed in the window
+        check "scheduler $s, --backend=$b: the -p and -c rows together ($both) = the reads $FD completed ($kr)" [ "$both" -eq "$kr" ]
+        [ "$both" -eq "$kr" ] || { res=wrong why="$why $both rows of $kr reads completed;"; }
+        echo "$s $b $res $FD $kr - - $why" >>"$OUT/compat/filters.txt"
+    done
+    rm -f /tmp/fa /tmp/fb
+fi
 
 # ============================================================================================
 # zfsslower (only with ZFS in the initramfs)
