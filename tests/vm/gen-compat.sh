@@ -111,8 +111,9 @@ for d in dirs:
             for line in f:
                 # WHAT... key=value...
                 ws = line.split()
-                kv = dict(x.split("=", 1) for x in ws if "=" in x)
-                rows.append((" ".join(x for x in ws if "=" not in x), kv))
+                keys = ("result", "merged", "rows", "kernel", "kernel_merges", "merged_away", "stale")
+                kv = dict(x.split("=", 1) for x in ws if x.split("=", 1)[0] in keys)
+                rows.append((" ".join(x for x in ws if x.split("=", 1)[0] not in keys), kv))
     path = os.path.join(a, "compat", "biolatency.txt")
     if os.path.exists(path):
         rows = blat.setdefault(kid, [])
