@@ -42,13 +42,17 @@ TARGET_RSS_MB = 8.0
 TARGET_DROP_TABLE = 0.10
 TARGET_DROP_JSON = 0.15
 TARGET_KERNEL_RATIO = 2.0
+TARGET_BIOLATENCY_ABOVE_FLOOR = 0.02  # issue 16
 
-CONFIG_ORDER = ["baseline", "iotrace", "iotrace-json", "bpftrace", "floor"]
+CONFIG_ORDER = ["baseline", "iotrace", "iotrace-json", "bpftrace", "iotrace-biolatency",
+                "bpftrace-biolatency", "floor"]
 CONFIG_LABEL = {
     "baseline": "untraced",
     "iotrace": "iotrace biosnoop",
     "iotrace-json": "iotrace biosnoop --json",
     "bpftrace": "bpftrace biosnoop.bt",
+    "iotrace-biolatency": "iotrace biolatency",
+    "bpftrace-biolatency": "bpftrace biolatency.bt",
     "floor": "floor (timestamp+submit)",
     "floor-map": "floor + hash insert/lookup+delete",
     "floor-map-issue": "floor + hash + issue lookup",
@@ -235,6 +239,10 @@ class Bench:
         if config.startswith("alt:"):
             name = config[4:]
             return [a.alt[name], "biosnoop"] + (["--json"] if name.endswith("-json") else [])
+        if config == "iotrace-biolatency":
+            return [a.iotrace, "biolatency"]
+        if config == "bpftrace-biolatency":
+            return [a.bpftrace, "-B", "full", os.path.join(HERE, "biolatency.bt")]
         if config == "bpftrace":
             # line-buffered when timing the header; fully buffered (its cheapest) otherwise
             return [a.bpftrace, "-B", "line" if for_startup else "full",
@@ -245,6 +253,9 @@ class Bench:
         c = ["baseline", "iotrace", "iotrace-json"]
         if self.args.bpftrace:
             c.append("bpftrace")
+        c.append("iotrace-biolatency")
+        if self.args.bpftrace:
+            c.append("bpftrace-biolatency")
         c.append("floor")
         c += [f"alt:{n}" for n in self.args.alt]
         return c
@@ -267,8 +278,10 @@ class Bench:
         raise RuntimeError(f"{config} did not attach within 30 s")
 
     def attached(self, config, pid, errfile):
-        """Both block_io_start and block_io_done hooked by pid, as the kernel sees it."""
-        return {"block_io_start", "block_io_done"} <= self.hooked_tracepoints(pid)
+        """block_io_start and a completion tracepoint hooked by pid, as the kernel sees it
+        (iotrace completes at block_rq_complete: block_io_done skips NVMe batches)."""
+        hooked = self.hooked_tracepoints(pid)
+        return "block_io_start" in hooked and bool({"block_io_done", "block_rq_complete"} & hooked)
 
     @staticmethod
     def fdinfo_values(pid, key):
@@ -379,7 +392,7 @@ class Bench:
         if config == "floor":
             m = re.search(r"floor: (\d+) events, (\d+) lost", text)
             return (int(m.group(1)), int(m.group(2))) if m else (None, None)
-        if config == "bpftrace":
+        if config.startswith("bpftrace"):
             lost = sum(int(x) for x in re.findall(r"Lost (\d+) events", text))
             return None, lost
         return None, None
@@ -433,9 +446,9 @@ class Bench:
         if detail:
             res["lost_detail"] = detail[-1]
         res["summary"] = next((l for l in reversed(err.splitlines()) if " events" in l), None)
-        if config == "bpftrace" and res["lost"] == 0 and "Lost" not in err:
+        if config.startswith("bpftrace") and res["lost"] == 0 and "Lost" not in err:
             res["lost"] = 0
-        if p.returncode not in (0, None) and config != "bpftrace":
+        if p.returncode not in (0, None) and not config.startswith("bpftrace"):
             res["stderr_tail"] = err[-400:]
         return res
 
@@ -698,6 +711,18 @@ class Bench:
         add("IOPS drop, --json to /dev/null", js["drop"], TARGET_DROP_JSON, "ratio",
             js["drop"] is not None and js["drop"] <= TARGET_DROP_JSON, bt.get("drop"),
             cpu_note(js))
+        # issue 16: biolatency within 2 points of the floor's drop, no user-space CPU per
+        # request (it reads the histograms once at the end), nothing lost
+        bl, btl = row.get("iotrace-biolatency"), row.get("bpftrace-biolatency", {})
+        if bl and bl["drop"] is not None and fl["drop"] is not None:
+            add("biolatency IOPS drop minus the floor's (points)", bl["drop"] - fl["drop"],
+                TARGET_BIOLATENCY_ABOVE_FLOOR, "ratio",
+                bl["drop"] - fl["drop"] <= TARGET_BIOLATENCY_ABOVE_FLOOR,
+                btl["drop"] - fl["drop"] if btl.get("drop") is not None else None,
+                f"biolatency {bl['drop']:.1%}, floor {fl['drop']:.1%}; tracer CPU "
+                f"{(bl['tracer_cpu_median'] or 0):.1%}")
+            add("biolatency events lost", bl["lost_total"], 0, "events",
+                bl["lost_total"] == 0, btl.get("lost_total"))
         lost = (io["lost_total"] or 0) + (js["lost_total"] or 0)
         delivered = min(x for x in (io["events_per_fio_io_min"], js["events_per_fio_io_min"],
                                     1.0) if x is not None)

@@ -35,6 +35,8 @@ ensure_root
 host_pkgs cpio:cpio gzip:gzip ldd:libc-bin /bin/busybox:busybox-static
 # blktrace/blkparse: the guests hold biosnoop against the kernel's own block trace
 host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
+# dmsetup/mdadm: the guests stack a dm linear target and an md RAID1 on the real disks
+host_pkgs /usr/sbin/dmsetup:dmsetup /usr/sbin/mdadm:mdadm
 ((bpftool)) && host_pkgs bpftool:bpftool
 
 krel=$(kconf "$id" KREL)
@@ -132,6 +134,8 @@ fi
 
 copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
 copy_elf /usr/bin/blkparse /usr/bin/blkparse
+copy_elf /usr/sbin/dmsetup /usr/sbin/dmsetup
+copy_elf /usr/sbin/mdadm /usr/sbin/mdadm
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
