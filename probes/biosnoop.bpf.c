@@ -358,11 +358,12 @@ static __always_inline void inflight_drop(struct req_ref *r, struct inflight_slo
 /* ---- the life-cycle steps, shared by every attach kind ---- */
 
 static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_ns, u32 flags,
-				       u32 dev)
+				       u32 dev, u64 birth)
 {
 	/* every field written once (no memset first): this runs for every request */
 	v->queued_ns = queued_ns;
 	v->issue_ns = 0;
+	v->birth_ns = birth;
 	v->sector = 0;
 	v->bytes = 0;
 	v->dev = dev;
@@ -376,7 +377,8 @@ static __always_inline void owner_init(struct biosnoop_inflight *v, u64 queued_n
  * of a task the filter rejects is followed all the same, marked foreign: otherwise the
  * task that later issues it (under a scheduler, often a wanted one) would be taken for its
  * owner. */
-static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector)
+/* birth: the request's start_time_ns where it is final (see birth_of), else 0. */
+static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector, u64 birth)
 {
 	struct biosnoop_inflight *v;
 	struct inflight_slot *sl;
@@ -387,8 +389,39 @@ static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector)
 	wanted = task_wanted();
 	v = inflight_new(r, &sl, wanted ? UNTRACKED_WANTED : UNTRACKED_FOREIGN);
 	if (v)
-		owner_init(v, bpf_ktime_get_ns(), wanted ? 0 : BIOSNOOP_INFLIGHT_FOREIGN, dev);
+		owner_init(v, bpf_ktime_get_ns(), wanted ? 0 : BIOSNOOP_INFLIGHT_FOREIGN, dev, birth);
 	return 0;
+}
+
+/* The request's start_time_ns, which tells its lives apart (a request struct is reused):
+ * unchanged when a request is requeued, new for each life. It is final by insert and issue,
+ * but not at creation: since 6.12 blk_account_io_start stamps it after the block_io_start
+ * tracepoint fires, before it at allocation. 0 where the probe has no request (classic
+ * tracepoints) or the kernel keeps no stamp (iostats off and no scheduler). */
+static __always_inline u64 birth_of(struct request *rq, bool direct)
+{
+	return rq ? RQ_FIELD(direct, rq, start_time_ns) : 0;
+}
+
+/* An entry found under a request's key whose birth differs from the request's is a
+ * previous life of the struct: its completion went unseen (a probe the kernel skipped, a
+ * path the variant does not cover). It is counted (unless foreign: never ours) and
+ * dropped, so that the new life is judged afresh; kept, it would lend the new request its
+ * owner, which under -p/-c prints another process's I/O. An entry made at creation learns
+ * its birth here, at the first insert or issue. */
+static __always_inline struct biosnoop_inflight *
+drop_previous_life(struct req_ref *r, struct biosnoop_inflight *v, struct inflight_slot *sl, u64 birth)
+{
+	if (!v || !birth || v->birth_ns == birth)
+		return v;
+	if (!v->birth_ns) {
+		v->birth_ns = birth;
+		return v;
+	}
+	if (!(v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
+		count(BIOSNOOP_DONE_MISSED);
+	inflight_drop(r, sl);
+	return NULL;
 }
 
 /* The device of a request, read only when a new entry needs it: classic tracepoints pass
@@ -405,13 +438,15 @@ static __always_inline int on_inserted(struct req_ref *r, struct request *rq, bo
 {
 	struct inflight_slot *sl;
 	struct biosnoop_inflight *v = inflight_find(r, &sl);
+	u64 birth = birth_of(rq, direct);
 
+	v = drop_previous_life(r, v, sl, birth);
 	if (v) {
 		if (!v->queued_ns)
 			v->queued_ns = bpf_ktime_get_ns();
 		return 0;
 	}
-	return on_created(r, dev_of(rq, direct, dev), sector);
+	return on_created(r, dev_of(rq, direct, dev), sector, birth);
 }
 
 static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector, u32 bytes,
@@ -435,7 +470,9 @@ static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool
 {
 	struct inflight_slot *sl;
 	struct biosnoop_inflight *v = inflight_find(r, &sl);
+	u64 birth = birth_of(rq, direct);
 
+	v = drop_previous_life(r, v, sl, birth);
 	if (v && (v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
 		return 0;
 	if (!v) {
@@ -453,7 +490,7 @@ static __always_inline int on_issued(struct req_ref *r, struct request *rq, bool
 		v = inflight_new(r, &sl, UNTRACKED_WANTED);
 		if (!v)
 			return 0;
-		owner_init(v, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev);
+		owner_init(v, 0, BIOSNOOP_EV_OWNER_AT_ISSUE, dev, birth);
 	}
 	record_issue(v, sector, bytes, rwbs_src, rq, direct);
 	return 0;
@@ -595,7 +632,8 @@ static __always_inline int rq_created(struct request *rq, bool direct)
 	struct req_ref r;
 
 	ref_init(&r, (u64)rq, 0);
-	return on_created(&r, rq_dev(rq, direct), RQ_FIELD(direct, rq, __sector));
+	/* (its birth is not final at creation: learnt at insert or issue) */
+	return on_created(&r, rq_dev(rq, direct), RQ_FIELD(direct, rq, __sector), 0);
 }
 
 static __always_inline int rq_inserted(struct request *rq, bool direct)
@@ -789,7 +827,7 @@ static __always_inline int tp_rq_created(struct trace_event_raw_block_rq *ctx)
 	u64 sector = BPF_CORE_READ(ctx, sector);
 
 	ref_init(&r, dev, sector);
-	return on_created(&r, dev, sector);
+	return on_created(&r, dev, sector, 0);
 }
 
 SEC("tracepoint/block/block_io_start")

@@ -56,6 +56,9 @@ struct biosnoop_inflight_key {
 struct biosnoop_inflight {
 	unsigned long long queued_ns;
 	unsigned long long issue_ns;
+	/* the request's start_time_ns when the entry was made (0: unknown): a request struct
+	 * lives many times, and a different value is a new life of it */
+	unsigned long long birth_ns;
 	unsigned long long sector;
 	unsigned int bytes;
 	unsigned int pid;
