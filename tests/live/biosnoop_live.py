@@ -972,9 +972,9 @@ def stale_inflight_entries_are_swept(stack):
         run(["bpftool", "-j", "map", "show", "id", str(i)]).stdout).get("name") == "inflight"]
     check(len(ids) == 1, "cannot find biosnoop's inflight map: %r" % ids)
     key = struct.pack("<QQ", 0xdead0000, 0)
-    # queued_ns, issue_ns (1 ns after boot: long stale), sector, bytes, pid, flags, dev, comm,
-    # rwbs (struct biosnoop_inflight)
-    value = struct.pack("<QQQIIII16s8s", 0, 1, 8, 4096, 1, 0, 7 << 20, b"planted", b"W")
+    # queued_ns, issue_ns (1 ns after boot: long stale), birth_ns, sector, bytes, pid, flags,
+    # dev, comm, rwbs (struct biosnoop_inflight)
+    value = struct.pack("<QQQQIIII16s8s", 0, 1, 0, 8, 4096, 1, 0, 7 << 20, b"planted", b"W")
     hexargs = lambda data: ["0x%02x" % c for c in data]
     run(["bpftool", "map", "update", "id", str(ids[0]), "key"] + hexargs(key) +
         ["value"] + hexargs(value))
