@@ -36,6 +36,8 @@ host_pkgs cpio:cpio gzip:gzip ldd:libc-bin /bin/busybox:busybox-static
 # blktrace/blkparse: the guests hold biosnoop against the kernel's own block trace
 host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
 ((bpftool)) && host_pkgs bpftool:bpftool
+# mkfs for the fsslower family's guest tests (tests/vm/guest/fs.sh)
+host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs /usr/sbin/mkfs.xfs:xfsprogs /usr/sbin/mkfs.btrfs:btrfs-progs
 
 krel=$(kconf "$id" KREL)
 kdir=$(kernel_dir "$id")
@@ -132,6 +134,7 @@ fi
 
 copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
 copy_elf /usr/bin/blkparse /usr/bin/blkparse
+for m in mkfs.ext4 mkfs.xfs mkfs.btrfs; do rm -f "$root/sbin/$m"; copy_elf "/usr/sbin/$m" "/sbin/$m"; done
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
