@@ -138,6 +138,8 @@ for m in mkfs.ext4 mkfs.xfs mkfs.btrfs; do rm -f "$root/sbin/$m"; copy_elf "/usr
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
+# the scripts beside it, for it to source (/guest/fs.sh)
+mkdir -p "$root/guest" && cp "$(dirname "$script")"/*.sh "$root/guest/"
 
 for e in "${extras[@]}"; do
     src=${e%%:*} dst=${e#*:}

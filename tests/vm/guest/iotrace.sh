@@ -656,6 +656,8 @@ else
     done
 fi
 
+if [ -r /guest/fs.sh ]; then . /guest/fs.sh; else bad "no /guest/fs.sh: the fsslower family untested"; fi
+
 # ============================================================================================
 # zfsslower (only with ZFS in the initramfs)
 # ============================================================================================
