@@ -2,8 +2,7 @@
 /* fentry/fexit: BPF trampolines on a function's entry and return. Needs the function in BTF
  * (the module's own BTF for module functions) and a kernel that allows tracing programs
  * (lockdown can forbid them). */
-#include "backend.h"
-#include "targets.h"
+#include "probe/probe.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -62,7 +61,7 @@ static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
 }
 
 const struct backend backend_fentry = {
-	.family = FAMILY_FENTRY,
+	.kind = BACKEND_FENTRY,
 	.available = fentry_available,
 	.prepare = fentry_prepare,
 	.attach = fentry_attach,

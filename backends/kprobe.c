@@ -14,9 +14,8 @@
  * so events whose links are gone are removed at the next attach and at exit; groups of dead
  * processes (kill -9) are removed at the first attach. Without kprobe_events (tracefs
  * missing) the PMU path is the fallback, with the kernel's default instance count. */
-#include "backend.h"
-#include "log.h"
-#include "targets.h"
+#include "probe/probe.h"
+#include "util/util.h"
 
 #include <bpf/libbpf.h>
 #include <ctype.h>
@@ -144,7 +143,7 @@ static void sweep_dead_groups(void)
 
 		if (err)
 			log_warn("cannot remove the stale kprobe event %s/%s of a dead iotrace: %s",
-				 stale[i][0], stale[i][1], strerror(-err));
+				 stale[i][0], stale[i][1], errno_text(err).s);
 		else
 			log_debug("removed the stale kprobe event %s/%s of a dead iotrace", stale[i][0],
 				  stale[i][1]);
@@ -287,7 +286,7 @@ static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *t
 	err = write_kprobe_events(line);
 	if (err) {
 		log_debug("kprobe_events refused '%.*s': %s", (int)strlen(line) - 1, line,
-			  strerror(-err));
+			  errno_text(err).s);
 		return err;
 	}
 	err = read_event_id(group, name, &id);
@@ -396,7 +395,7 @@ static int kprobe_missed(struct bpf_link *link, uint64_t *count)
 }
 
 const struct backend backend_kprobe = {
-	.family = FAMILY_KPROBE,
+	.kind = BACKEND_KPROBE,
 	.available = kprobe_available,
 	.prepare = kprobe_prepare,
 	.attach = kprobe_attach,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Tracepoints, three ways: tp_btf (typed arguments, cheapest), raw_tp (no BTF needed to
  * attach), classic (needs tracefs; the record, not the arguments). */
-#include "backend.h"
-#include "targets.h"
+#include "probe/probe.h"
+#include "util/util.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -128,7 +128,7 @@ static int tracepoint_attach(struct bpf_program *prog, struct bpf_program *ret,
 }
 
 const struct backend backend_tracepoint = {
-	.family = FAMILY_TRACEPOINT,
+	.kind = BACKEND_TRACEPOINT,
 	.available = tracepoint_available,
 	.prepare = tracepoint_prepare,
 	.attach = tracepoint_attach,

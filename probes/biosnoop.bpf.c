@@ -3,7 +3,7 @@
  * issued, done) has several programs, one per attach kind and kernel signature; the engine
  * loads only the ones it chose for this kernel. Requests are keyed by their address where the
  * program sees the struct request, and by (dev, sector) on classic tracepoints, which only see
- * the record; the engine never mixes the two (see tools/biosnoop.c's variants). */
+ * the record; the engine never mixes the two (see tools/biosnoop/biosnoop.c's variants). */
 #include "kernel.h"
 
 #include <bpf/bpf_core_read.h>

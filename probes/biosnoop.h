@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Shared between biosnoop.bpf.c and tools/biosnoop.c. */
+/* Shared between biosnoop.bpf.c and tools/biosnoop/biosnoop.c. */
 #ifndef IOTRACE_BIOSNOOP_H
 #define IOTRACE_BIOSNOOP_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The per-CPU loss counters every tool keeps (read by core/losses.c), and count(). */
+/* The per-CPU loss counters every tool keeps (read by core/tracer/losses.c), and count(). */
 #ifndef IOTRACE_COUNTERS_BPF_H
 #define IOTRACE_COUNTERS_BPF_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Shared between zfsslower.bpf.c and tools/zfsslower.c. */
+/* Shared between zfsslower.bpf.c and tools/zfsslower/zfsslower.c. */
 #ifndef IOTRACE_ZFSSLOWER_H
 #define IOTRACE_ZFSSLOWER_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* biosnoop's output (tools/biosnoop_print.h) for hostile task names, disk and partition
+/* biosnoop's output (tools/biosnoop/biosnoop_print.h) for hostile task names, disk and partition
  * names and any numbers: every record stays one line, a terminal never sees a raw control
  * character, each JSON line is one valid JSON object whose "comm" decodes to the task name,
  * and each CSV record has as many fields as the header.
@@ -8,7 +8,7 @@
  * padded: times, sector, bytes, dev, pid, flags, comm[16], rwbs[8]); after it the disk name
  * and, if present, the partition name, separated by NUL bytes. Times are kept within ten
  * years of the start (they come from bpf_ktime_get_ns()). Seeds: corpus/biosnoop_print. */
-#include "biosnoop_print.h"
+#include "biosnoop/biosnoop_print.h"
 #include "fuzz_common.h"
 
 #include <fcntl.h>
@@ -232,11 +232,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.partition = data[0] & 0x10;
 	opts.disk_width = (data[0] >> 5) * 3;
 	opts.part_width = (data[0] >> 6) * 40;
-	opts.start_mono_ns = 1000000000000ULL;
-	opts.start_real_ns = 1700000000ULL * 1000000000ULL;
+	opts.start.mono_ns = 1000000000000ULL;
+	opts.start.real_ns = 1700000000ULL * 1000000000ULL;
 	memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
 	memcpy(&rel, &e.ts_ns, sizeof(rel));
-	e.ts_ns = opts.start_mono_ns + (uint64_t)(rel % TEN_YEARS_NS);
+	e.ts_ns = opts.start.mono_ns + (uint64_t)(rel % TEN_YEARS_NS);
 
 	c = (struct fuzz_cursor){ data + 1 + sizeof(e), data + size };
 	if (size > 1 + sizeof(e)) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* core/blockdev.c: the pure parsers against references, and blockdev_init / _resolve /
+/* tools/blockreq/blockdev.c: the pure parsers against references, and blockdev_init / _resolve /
  * _find / _find_devnum / _list on a throwaway sysfs-like tree built from the input under a
  * private temporary directory (nothing outside it is ever created or removed).
  *
@@ -18,7 +18,7 @@
  * Path components may hold any bytes but '/'; "." and ".." are refused. Every declared
  * file's content is also fed to the parsers directly. Seeds: tests/fuzz/corpus/blockdev. */
 #define _GNU_SOURCE /* nftw */
-#include "blockdev.h"
+#include "blockreq/blockdev.h"
 #include "fuzz_common.h"
 
 #include <errno.h>

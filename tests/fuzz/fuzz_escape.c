@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* escape_text / escape_json / escape_csv (core/escape.h) on any bytes and every output size.
+/* escape_text / escape_json / escape_csv (core/util/util.h) on any bytes and every output size.
  *
  * Each output is decoded back (the inverse of the documented escaping) and must give a prefix
  * of the source, the whole source when the buffer is large enough; it must be NUL-terminated
@@ -10,7 +10,7 @@
  * Input: the source bytes; len is the input size (a NUL inside ends the source early, as
  * the contract says). Short inputs are tried with every dst_size 0..full+2, longer ones with
  * the small sizes, the sizes around the full length and a stride in between. */
-#include "escape.h"
+#include "util/util.h"
 #include "fuzz_common.h"
 
 #define SMALL 32           /* inputs up to this long ... */

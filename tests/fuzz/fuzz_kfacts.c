@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The kernel text parsers of core/kfacts_text.c (kallsyms, available_filter_functions, the
+/* The kernel text parsers of core/kfacts/text.c (kallsyms, available_filter_functions, the
  * kprobe blacklist, /proc/modules, a fixture's features file, the lockdown line) and the
- * containers of core/kfacts_symset.c, through fmemopen() as the header suggests.
+ * containers of core/kfacts/symset.c, through fmemopen() as the header suggests.
  *
  * Every parser runs on the whole input and is compared with a reference parser written from
  * the documented line formats: same entries, nothing invented, every good line kept. A line
@@ -9,7 +9,7 @@
  * available_filter_functions parsed from the part after (without one, both see everything).
  * Seeds: tests/fuzz/corpus/kfacts. */
 #include "fuzz_common.h"
-#include "kfacts_live_impl.h"
+#include "kfacts/internal.h"
 
 #include <errno.h>
 

@@ -19,11 +19,10 @@
  * -c), so it runs as is.
  *
  * The product's output goes to /dev/null: stdout and stderr (the FILE pointers, as
- * core/options.c itself swaps stderr) point there once at start; libFuzzer and the
+ * core/cli/options.c itself swaps stderr) point there once at start; libFuzzer and the
  * sanitizers keep the real standard error. */
-#include "dispatch.h"
+#include "cli/cli.h"
 #include "fuzz_common.h"
-#include "tool.h"
 
 #include <errno.h>
 #include <signal.h>

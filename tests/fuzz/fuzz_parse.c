@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* parse_u64 / parse_decimal_ns (core/parse.h) against a reference written from the header's
+/* parse_u64 / parse_decimal_ns (core/util/util.h) against a reference written from the header's
  * contract, plus round trips of canonical numbers.
  *
  * Input: byte 0 picks max (a table of the limits the tools use, or 0x0f: the next 8 bytes
  * little-endian), byte 1 picks unit_ns (powers of ten up to seconds, and 0), the rest is the
  * string (a NUL byte ends it). Seeds: tests/fuzz/corpus/parse. */
 #include "fuzz_common.h"
-#include "parse.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* pattern_match / pattern_resolve (core/pattern.h) against a reference built from the
+/* pattern_match / pattern_resolve (core/probe/probe.h) against a reference built from the
  * header's rules with POSIX regular expressions.
  *
  * Input (text): line 1 the pattern, line 2 the module ("" = vmlinux), then one symbol per
  * line as in available_filter_functions: "name" or "name [module]" (a line "\x7f" is a NULL
  * name). Each symbol is also matched alone. Seeds: tests/fuzz/corpus/pattern. */
 #include "fuzz_common.h"
-#include "pattern.h"
+#include "probe/probe.h"
 
 #include <errno.h>
 #include <regex.h>

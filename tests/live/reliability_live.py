@@ -391,7 +391,7 @@ def missing_tracefs_is_not_needed_and_probes_mounts_it(stack):
     """With tracefs unmounted (private mount namespace): biosnoop traces with tp_btf, and
     so does --backend=tracepoint; neither needs tracefs, so neither mounts it. `iotrace
     probes biosnoop` judges the classic tracepoints too, which live in tracefs: as documented
-    (core/kfacts.h: "tracefs mounted (mounting it if needed)") it mounts tracefs at
+    (core/kfacts/kfacts.h: "tracefs mounted (mounting it if needed)") it mounts tracefs at
     /sys/kernel/tracing, says tracefs=yes, and the classic candidates are judged, not
     refused. The host's mounts do not change."""
     host_before = tracefs_mounts()

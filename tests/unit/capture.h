@@ -3,7 +3,7 @@
 #ifndef IOTRACE_TEST_CAPTURE_H
 #define IOTRACE_TEST_CAPTURE_H
 
-#include "dispatch.h"
+#include "cli/cli.h"
 
 #include <linux/capability.h>
 #include <stdint.h>

@@ -4,10 +4,10 @@
 #ifndef IOTRACE_TEST_ENGINE_FIXTURE_H
 #define IOTRACE_TEST_ENGINE_FIXTURE_H
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "fake_kernel.h"
 #include "fake_object.h"
-#include "kfacts.h"
+#include "kfacts/kfacts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,34 +17,34 @@
 struct fixture {
 	struct kfacts *kf;
 	struct fake_object obj;
-	struct engine e;
+	struct engine *e;
 };
 
-static inline struct fixture *setup_kernel(const char *kernel, enum backend_choice backend,
+static inline struct fixture *setup_kernel(const char *kernel, enum backend_kind backend,
 				    const struct probe_table *table)
 {
 	static struct fixture fx;
 	char root[512];
 	struct kfacts_live_opts opts = { .root = root, .run_feature_probes = false };
+	struct engine_opts eopts = { .backend = backend };
 
 	memset(&fx, 0, sizeof(fx));
 	assert_int_equal(fake_kernel_root(kernel, root, sizeof(root)), 0);
 	assert_int_equal(kfacts_live_new(&opts, &fx.kf), 0);
-	assert_int_equal(engine_init(&fx.e, table, fx.kf, backend, &fake_object_ops, &fx.obj), 0);
+	assert_int_equal(engine_new(table, fx.kf, &eopts, &fake_object_ops, &fx.obj, &fx.e), 0);
 	return &fx;
 }
 
 static inline void teardown(struct fixture *fx)
 {
-	engine_close(&fx->e);
-	engine_free(&fx->e);
+	engine_free(fx->e);
 	kfacts_free(fx->kf);
 }
 
 static inline int probe_index(const struct engine *e, const char *name)
 {
-	for (size_t p = 0; p < e->table->probe_count; p++)
-		if (!strcmp(e->table->probes[p].name, name))
+	for (size_t p = 0; p < engine_table(e)->probe_count; p++)
+		if (!strcmp(engine_table(e)->probes[p].name, name))
 			return (int)p;
 	fail_msg("no probe %s", name);
 	return -1;
@@ -55,22 +55,22 @@ static inline void expect(const struct engine *e, const char *probe, enum attach
 		   const char *target)
 {
 	int p = probe_index(e, probe);
-	int c = e->probes[p].chosen;
+	int c = engine_probe(e, p)->chosen;
 
 	if (!target) {
 		if (c >= 0)
 			fail_msg("%s: expected unused, got %s %s", probe,
-				 attach_kind_name(e->table->probes[p].candidates[c].kind),
-				 e->probes[p].cands[c].target);
+				 attach_kind_name(engine_table(e)->probes[p].candidates[c].kind),
+				 engine_probe(e, p)->cands[c].target);
 		return;
 	}
 	if (c < 0)
 		fail_msg("%s: expected %s %s, got nothing (failure: %s)", probe, attach_kind_name(kind),
-			 target, e->failure);
-	if (e->table->probes[p].candidates[c].kind != kind || strcmp(e->probes[p].cands[c].target, target))
+			 target, engine_failure(e));
+	if (engine_table(e)->probes[p].candidates[c].kind != kind || strcmp(engine_probe(e, p)->cands[c].target, target))
 		fail_msg("%s: expected %s %s, got %s %s", probe, attach_kind_name(kind), target,
-			 attach_kind_name(e->table->probes[p].candidates[c].kind),
-			 e->probes[p].cands[c].target);
+			 attach_kind_name(engine_table(e)->probes[p].candidates[c].kind),
+			 engine_probe(e, p)->cands[c].target);
 }
 
 static inline const struct candidate_state *cand_state(const struct engine *e, const char *probe,
@@ -78,10 +78,10 @@ static inline const struct candidate_state *cand_state(const struct engine *e, c
 {
 	int p = probe_index(e, probe);
 
-	for (size_t c = 0; c < e->table->probes[p].candidate_count; c++)
-		if (!strcmp(e->table->probes[p].candidates[c].prog, prog) &&
-		    (!target || !strcmp(e->table->probes[p].candidates[c].target, target)))
-			return &e->probes[p].cands[c];
+	for (size_t c = 0; c < engine_table(e)->probes[p].candidate_count; c++)
+		if (!strcmp(engine_table(e)->probes[p].candidates[c].prog, prog) &&
+		    (!target || !strcmp(engine_table(e)->probes[p].candidates[c].target, target)))
+			return &engine_probe(e, p)->cands[c];
 	fail_msg("%s has no candidate %s", probe, prog);
 	return NULL;
 }

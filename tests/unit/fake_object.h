@@ -4,8 +4,9 @@
 #ifndef IOTRACE_TEST_FAKE_OBJECT_H
 #define IOTRACE_TEST_FAKE_OBJECT_H
 
-#include "engine.h"
+#include "engine/engine.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define FAKE_MAX 32

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
-#include "../../tools/biolatency_hist.h"
+#include "biolatency/biolatency_hist.h"
 
 #include <errno.h>
 #include <linux/capability.h>

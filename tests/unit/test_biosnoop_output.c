@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../../tools/biosnoop_print.h"
-#include "blockdev.h"
+#include "biosnoop/biosnoop_print.h"
+#include "blockreq/blockdev.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +57,7 @@ static void init(struct biosnoop_printer *p, enum output_format f, bool queued, 
 		.queued = queued,
 		.wallclock = wallclock,
 		.partition = partition,
-		.start_mono_ns = START_MONO,
-		.start_real_ns = START_REAL,
+		.start = { .mono_ns = START_MONO, .real_ns = START_REAL },
 		.disk_width = disk_width,
 		.part_width = part_width,
 	};
@@ -333,8 +332,7 @@ static void init_pattern(struct biosnoop_printer *p, enum output_format f, bool 
 		.format = f,
 		.pattern = true,
 		.latency_filtered = latency_filtered,
-		.start_mono_ns = START_MONO,
-		.start_real_ns = START_REAL,
+		.start = { .mono_ns = START_MONO, .real_ns = START_REAL },
 		.disk_width = 5,
 	};
 

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "blockdev.h"
+#include "blockreq/blockdev.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
-#include "tool.h"
+#include "cli/cli.h"
 
 #include <sys/stat.h>
 

@@ -10,16 +10,16 @@
 
 extern const struct probe_table zfsslower_probe_table;
 
-static void zfs_on(const char *kernel, enum backend_choice backend, enum attach_kind kind,
+static void zfs_on(const char *kernel, enum backend_kind backend, enum attach_kind kind,
 		   const char *read, const char *write, const char *open, const char *fsync)
 {
 	struct fixture *fx = setup_kernel(kernel, backend, &zfsslower_probe_table);
 
-	assert_int_equal(engine_run(&fx->e, false), 0);
-	expect(&fx->e, "read", kind, read);
-	expect(&fx->e, "write", kind, write);
-	expect(&fx->e, "open", kind, open);
-	expect(&fx->e, "fsync", kind, fsync);
+	assert_int_equal(engine_run(fx->e, false), 0);
+	expect(fx->e, "read", kind, read);
+	expect(fx->e, "write", kind, write);
+	expect(fx->e, "open", kind, open);
+	expect(fx->e, "fsync", kind, fsync);
 	/* entry and return both attached: two links per probe */
 	assert_int_equal(fx->obj.attached, (read != NULL) + (write != NULL) + (open != NULL) +
 						   (fsync != NULL));
@@ -60,9 +60,9 @@ static void zfs_vendor_suffixes(void **state)
 	zfs_on("zfs-vendor-suffix", BACKEND_AUTO, ATTACH_KPROBE, "zpl_iter_read_ext",
 	       "zpl_iter_write_ext", "zpl_open", "zpl_fsync");
 	fx = setup_kernel("zfs-vendor-suffix", BACKEND_AUTO, &zfsslower_probe_table);
-	assert_int_equal(engine_resolve(&fx->e), 0);
+	assert_int_equal(engine_resolve(fx->e), 0);
 	/* the old exact names are not fooled by anything here either */
-	assert_int_equal(cand_state(&fx->e, "read", "kprobe_read", NULL)->verdict, VERDICT_NOT_REACHED);
+	assert_int_equal(cand_state(fx->e, "read", "kprobe_read", NULL)->verdict, VERDICT_NOT_REACHED);
 	teardown(fx);
 }
 
@@ -80,8 +80,8 @@ static void zfs_without_module_btf_rejects_fentry(void **state)
 {
 	struct fixture *fx = setup_kernel("zfs-2.1-iter", BACKEND_FENTRY, &zfsslower_probe_table);
 
-	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
-	assert_non_null(strstr(fx->e.failure, "no BTF"));
+	assert_int_equal(engine_run(fx->e, false), -ENOENT);
+	assert_non_null(strstr(engine_failure(fx->e), "no BTF"));
 	assert_int_equal(fx->obj.opens, 0);
 	teardown(fx);
 }
@@ -90,7 +90,7 @@ static void zfs_not_loaded(void **state)
 {
 	struct fixture *fx = setup_kernel("zfs-not-loaded", BACKEND_AUTO, &zfsslower_probe_table);
 
-	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
+	assert_int_equal(engine_run(fx->e, false), -ENOENT);
 	assert_int_equal(fx->obj.opens, 0);
 	teardown(fx);
 }
@@ -102,10 +102,10 @@ static void zfs_fentry_attach_failure_falls_back_to_kprobe(void **state)
 	struct fixture *fx = setup_kernel("zfs-with-btf", BACKEND_AUTO, &zfsslower_probe_table);
 
 	fx->obj.attach_fail[0] = (struct fake_failure){ "fentry_iter_read", NULL, -EPERM };
-	assert_int_equal(engine_run(&fx->e, false), 0);
-	expect(&fx->e, "read", ATTACH_KPROBE, "zpl_iter_read");
-	expect(&fx->e, "write", ATTACH_FENTRY, "zpl_iter_write");
-	assert_int_equal(cand_state(&fx->e, "read", "fentry_iter_read", NULL)->verdict,
+	assert_int_equal(engine_run(fx->e, false), 0);
+	expect(fx->e, "read", ATTACH_KPROBE, "zpl_iter_read");
+	expect(fx->e, "write", ATTACH_FENTRY, "zpl_iter_write");
+	assert_int_equal(cand_state(fx->e, "read", "fentry_iter_read", NULL)->verdict,
 			 VERDICT_ATTACH_FAILED);
 	assert_int_equal(fx->obj.attached, 4);
 	assert_int_equal(fx->obj.closes, fx->obj.opens - 1);
@@ -118,8 +118,8 @@ static void zfs_attach_failure_leaves_nothing(void **state)
 	struct fixture *fx = setup_kernel("zfs-0.6.4-aio", BACKEND_AUTO, &zfsslower_probe_table);
 
 	fx->obj.attach_fail[0] = (struct fake_failure){ "kprobe_aio_read", NULL, -EINVAL };
-	assert_int_equal(engine_run(&fx->e, false), -ENOENT);
-	assert_non_null(strstr(fx->e.failure, "attach failed"));
+	assert_int_equal(engine_run(fx->e, false), -ENOENT);
+	assert_non_null(strstr(engine_failure(fx->e), "attach failed"));
 	assert_int_equal(fx->obj.attached, 0);
 	assert_int_equal(fx->obj.closes, fx->obj.opens);
 	teardown(fx);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "tool.h"
+#include "cli/cli.h"
 
 #include <ctype.h>
 #include <stdbool.h>

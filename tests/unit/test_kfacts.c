@@ -7,8 +7,8 @@
 #include <cmocka.h>
 
 #include "fake_kernel.h"
-#include "kfacts.h"
-#include "pattern.h"
+#include "kfacts/kfacts.h"
+#include "probe/probe.h"
 
 #include <errno.h>
 #include <stdio.h>

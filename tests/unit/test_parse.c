@@ -5,7 +5,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
-#include "parse.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdint.h>

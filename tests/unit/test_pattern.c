@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Function-name patterns (core/pattern.c): every rule, with the decoys it must reject. */
+/* Function-name patterns (core/probe/pattern.c): every rule, with the decoys it must reject. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "pattern.h"
+#include "probe/probe.h"
 
 #include <errno.h>
 #include <stdio.h>

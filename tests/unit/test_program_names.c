@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "biosnoop.skel.h"
-#include "probe.h"
+#include "probe/probe.h"
 #include "zfsslower.skel.h"
 
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../../tools/zfsslower_print.h"
+#include "zfsslower/zfsslower_print.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
-#include "dispatch.h"
-
-int main(int argc, char **argv)
-{
-	return dispatch_main(argc, argv);
-}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The life of a tracing tool, written once: engine, event loop, output, losses. */
+#ifndef IOTRACE_TRACER_H
+#define IOTRACE_TRACER_H
+
+#include "cli/cli.h"
+#include "engine/engine.h"
+
+#include <bpf/libbpf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Buffered event output: one large write(2) per batch instead of one per event, no
+ * allocation per event. A reader that goes away (EPIPE) ends the run quietly. */
+
+struct outbuf {
+	int fd;
+	int err; /* first write error (-errno); later writes are dropped */
+	size_t len;
+	char data[64 * 1024];
+};
+
+void outbuf_init(struct outbuf *o, int fd);
+int outbuf_flush(struct outbuf *o);
+void out_bytes_slow(struct outbuf *o, const char *s, size_t n);
+
+/* Inline: a JSON record is a few dozen pieces, and at 200k records a second the call per
+ * piece was a fifth of the tracer's time. */
+static inline void out_bytes(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->len + n <= sizeof(o->data)) {
+		__builtin_memcpy(o->data + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	out_bytes_slow(o, s, n);
+}
+
+/* A string literal, its length known at compile time (the copy is then a few moves). */
+#define out_lit(o, lit) out_bytes((o), "" lit, sizeof(lit) - 1)
+
+void out_str(struct outbuf *o, const char *s);
+void out_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_u64(struct outbuf *o, uint64_t v);
+/* Fixed-point: v / 10^decimals with exactly `decimals` digits, e.g. (1234567, 6) -> 1.234567 */
+void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals);
+/* s (n bytes, already escaped) in a column of width characters as a terminal shows them:
+ * width > 0 right-aligned, width < 0 left-aligned; wider text is never cut. */
+void out_column(struct outbuf *o, const char *s, size_t n, int width);
+/* Pad with spaces to width characters (the text written since mark), left or right aligned. */
+size_t out_mark(const struct outbuf *o);
+void out_pad(struct outbuf *o, size_t mark, int width);
+
+/* Escaped strings (escape.h), src up to len bytes or a NUL. */
+void out_text(struct outbuf *o, const char *src, size_t len);
+void out_json_string(struct outbuf *o, const char *src, size_t len); /* with quotes */
+void out_csv_field(struct outbuf *o, const char *src, size_t len);
+
+/* The life of a tracing tool, written once: kernel facts, engine (choose, load, attach),
+ * event loop over the ring buffer with signals and duration, summary, clean detach.
+ * A tool supplies only what is its own (tracer_tool). */
+
+/* The start of a run on both clocks: event times (bpf_ktime_get_ns, CLOCK_MONOTONIC) are
+ * shown as time since start, or as wall-clock time (CLOCK_REALTIME). */
+struct start_clocks {
+	uint64_t mono_ns;
+	uint64_t real_ns;
+};
+
+/* Signed: an event can precede the start mark (it completed while we were starting). */
+static inline int64_t since_start_ns(const struct start_clocks *c, uint64_t mono_ns)
+{
+	return (int64_t)(mono_ns - c->mono_ns);
+}
+
+/* CLOCK_REALTIME of a CLOCK_MONOTONIC instant (never before 1970). */
+static inline uint64_t wall_clock_ns(const struct start_clocks *c, uint64_t mono_ns)
+{
+	int64_t real = (int64_t)c->real_ns + since_start_ns(c, mono_ns);
+
+	return real < 0 ? 0 : (uint64_t)real;
+}
+
+struct tracer {
+	struct invocation *inv;
+	void *state; /* the tool's own, state_size bytes, zeroed */
+	struct outbuf *out;
+	struct start_clocks start;
+	uint64_t events;        /* events handled */
+};
+
+struct tracer_tool {
+	size_t state_size;
+	/* Open the skeleton and set rodata from t->inv->opts. Cleans up after itself on error. */
+	int (*open)(struct tracer *t, const struct bpf_object_open_opts *opts,
+		    struct bpf_object **obj);
+	void (*destroy)(struct tracer *t);
+	/* Before the engine runs: one-line checks that explain better than the engine would
+	 * (e.g. "ZFS is not loaded"). May be NULL. */
+	int (*precheck)(struct tracer *t, struct kfacts *kf);
+	/* After everything is attached (maps are live): e.g. fill filter maps, print header. */
+	int (*start)(struct tracer *t);
+	struct bpf_map *(*events_map)(struct tracer *t);
+	int (*event)(struct tracer *t, const void *data, size_t size);
+	/* About once a second while running, and once at the end (final = true). */
+	int (*tick)(struct tracer *t, bool final);
+};
+
+/* Run the tool until Ctrl-C, SIGTERM, SIGHUP, its duration, or its reader going away. */
+int tracer_run(struct invocation *inv, const struct tracer_tool *tt);
+
+/* For `iotrace probes`: resolve and load (never attach) with the tool's default options,
+ * then report. Returns 0 when the tool can run here. */
+int tracer_probe_report(struct invocation *tool_inv, const struct tracer_tool *tt, bool json,
+			FILE *out);
+
+uint64_t tracer_now_ns(int clock);
+
+/* What the kernel's probes dropped so far before our programs ran (see bpfobj_missed). */
+uint64_t tracer_probe_missed(const struct tracer *t);
+
+/* During the tool's open(): the attach point the engine chose for the probe of this name,
+ * NULL when none (an optional probe left out, or a variant it takes no part in). */
+const struct probe_candidate *tracer_chosen(const struct tracer *t, const char *probe);
+
+/* Lost events are never silent: the BPF side counts them per CPU, this reads the counters
+ * and tells the user while running (stderr, at most once a tick, only when they grew), as a
+ * JSON record, and in the final summary. */
+
+#define LOSSES_MAX 8
+
+struct loss_kind {
+	uint32_t key;         /* index in the per-CPU counters map, or beyond it: counted here */
+	const char *json_key; /* "ringbuf_full" */
+	const char *what;     /* "ring buffer full" */
+	bool is_loss;         /* false: counted and shown, but not a lost event */
+};
+
+/* Every tool's report ends with this kind: what the kernel's probes dropped before our
+ * programs ran (tracer_probe_missed), counted by the kernel, not by the BPF side. */
+#define LOSS_KEY_PROBE_MISSED UINT32_MAX
+
+struct losses {
+	struct bpf_map *map;
+	struct loss_kind kinds[LOSSES_MAX]; /* the tool's, then probe_missed */
+	size_t n;
+	int ncpus;
+	uint64_t *percpu;
+	uint64_t total[LOSSES_MAX];
+	uint64_t user[LOSSES_MAX]; /* counted by user space (losses_add) */
+	uint64_t reported[LOSSES_MAX];
+	uint64_t reported_ns;
+};
+
+/* kinds: the tool's own (at most LOSSES_MAX - 1); probe_missed is added after them. */
+int losses_init(struct losses *l, struct bpf_map *map, const struct loss_kind *kinds, size_t n);
+void losses_free(struct losses *l);
+/* From the tool's tick hook. */
+int losses_tick(struct losses *l, struct tracer *t, bool final);
+uint64_t losses_lost(const struct losses *l);
+/* Count n more of the kind with this key, seen by user space rather than the kernel. */
+void losses_add(struct losses *l, uint32_t key, uint64_t n);
+
+#endif
