@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "zfsslower/zfsslower_print.h"
+#include "fsslower/fsslower_print.h"
 
 #include "util/util.h"
 
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-const char *zfsslower_errno_name(int error, char *buf, size_t size)
+const char *fsslower_errno_name(int error, char *buf, size_t size)
 {
 	const char *name = error > 0 ? errno_name(error) : NULL;
 
@@ -19,12 +19,12 @@ const char *zfsslower_errno_name(int error, char *buf, size_t size)
 
 /* CLOCK_REALTIME of a bpf_ktime_get_ns() instant (unsigned arithmetic: also right for an
  * operation that ended before the start instant) */
-static uint64_t wall_ns(const struct zfsslower_print_opts *p, uint64_t mono_ns)
+static uint64_t wall_ns(const struct fsslower_print_opts *p, uint64_t mono_ns)
 {
 	return p->start_real_ns + (mono_ns - p->start_mono_ns);
 }
 
-void zfsslower_print_header(const struct zfsslower_print_opts *p, struct outbuf *o)
+void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o)
 {
 	switch (p->format) {
 	case FORMAT_CSV:
@@ -34,16 +34,16 @@ void zfsslower_print_header(const struct zfsslower_print_opts *p, struct outbuf 
 		break;
 	default:
 		if (p->min_lat_ns)
-			out_printf(o, "Tracing ZFS operations slower than %.3f ms\n",
+			out_printf(o, "Tracing %s operations slower than %.3f ms\n", p->fs_title,
 				   (double)p->min_lat_ns / 1e6);
 		else
-			out_str(o, "Tracing ZFS operations\n");
+			out_printf(o, "Tracing %s operations\n", p->fs_title);
 		out_str(o, "TIME     COMM             PID     T BYTES   OFF_KB   LAT(ms) ERR     FILENAME\n");
 	}
 }
 
-static void print_table(const struct zfsslower_print_opts *p, struct outbuf *o,
-			const struct zfsslower_event *e)
+static void print_table(const struct fsslower_print_opts *p, struct outbuf *o,
+			const struct fsslower_event *e)
 {
 	time_t wall = (time_t)(wall_ns(p, e->ts_ns) / 1000000000ULL);
 	char hms[16], opc = (char)e->op, errbuf[16];
@@ -63,15 +63,15 @@ static void print_table(const struct zfsslower_print_opts *p, struct outbuf *o,
 	out_pad(o, mark, 7);
 	out_str(o, " ");
 	mark = out_mark(o);
-	out_str(o, e->error ? zfsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-");
+	out_str(o, e->error ? fsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-");
 	out_pad(o, mark, -7);
 	out_str(o, " ");
 	out_text(o, e->name, sizeof(e->name));
 	out_str(o, "\n");
 }
 
-static void print_csv(const struct zfsslower_print_opts *p, struct outbuf *o,
-		      const struct zfsslower_event *e)
+static void print_csv(const struct fsslower_print_opts *p, struct outbuf *o,
+		      const struct fsslower_event *e)
 {
 	char errbuf[16];
 
@@ -84,14 +84,14 @@ static void print_csv(const struct zfsslower_print_opts *p, struct outbuf *o,
 	out_csv_field(o, e->name, sizeof(e->name));
 	out_str(o, ",");
 	if (e->error)
-		out_str(o, zfsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
+		out_str(o, fsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
 	out_str(o, "\n");
 }
 
 /* As biosnoop's: "time_ns" is signed (an operation that ended before the start instant,
  * delivered late, reads negative), "timestamp" is UTC wall-clock time with microseconds. */
-static void print_json(const struct zfsslower_print_opts *p, struct outbuf *o,
-		       const struct zfsslower_event *e)
+static void print_json(const struct fsslower_print_opts *p, struct outbuf *o,
+		       const struct fsslower_event *e)
 {
 	uint64_t real = wall_ns(p, e->ts_ns);
 	int64_t since_start = (int64_t)(e->ts_ns - p->start_mono_ns);
@@ -109,7 +109,7 @@ static void print_json(const struct zfsslower_print_opts *p, struct outbuf *o,
 	out_printf(o, ",\"pid\":%u,\"type\":\"%c\",\"bytes\":%lld,\"offset\":%lld,\"error\":",
 		   e->pid, (char)e->op, e->bytes, e->offset);
 	if (e->error)
-		out_printf(o, "\"%s\"", zfsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
+		out_printf(o, "\"%s\"", fsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
 	else
 		out_str(o, "null");
 	out_str(o, ",\"latency_ns\":");
@@ -119,8 +119,8 @@ static void print_json(const struct zfsslower_print_opts *p, struct outbuf *o,
 	out_str(o, "}\n");
 }
 
-void zfsslower_print_event(const struct zfsslower_print_opts *p, struct outbuf *o,
-			   const struct zfsslower_event *e)
+void fsslower_print_event(const struct fsslower_print_opts *p, struct outbuf *o,
+			   const struct fsslower_event *e)
 {
 	if (p->format == FORMAT_JSON)
 		print_json(p, o, e);

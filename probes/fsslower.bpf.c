@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* zfsslower: ZFS reads, writes, opens and fsyncs slower than a threshold, timed from the
- * zpl_* file operations' entry to their return. One entry/return program pair per operation,
- * signature and attach kind; the engine loads only the pairs it chose. The zfs module rarely
- * has BTF, but the kernel types read here (kiocb, file, dentry) come from vmlinux BTF. */
+/* The fsslower family (ext4slower, xfsslower, btrfsslower, nfsslower, zfsslower): reads,
+ * writes, opens and fsyncs of one file system slower than a threshold, timed from its
+ * file_operations' entry to their return. One entry/return program pair per operation,
+ * signature and attach kind; the section names are placeholders: the engine sets each chosen
+ * program's real target (ext4_file_read_iter, zpl_iter_read...) before load and loads only
+ * the pairs it chose. The kernel types read here (kiocb, file, dentry, super_block) come
+ * from vmlinux BTF, so modules without BTF (OpenZFS, Debian 5.10's) work through kprobes.
+ *
+ * Functions that several file systems share (generic_file_read_iter, the fallback for
+ * btrfs reads on kernels before btrfs_file_read_iter) are filtered here by the superblock's
+ * magic number: only operations on the wanted file system enter the in-flight table. */
 #include "kernel.h"
 
 #include <bpf/bpf_core_read.h>
@@ -11,10 +18,13 @@
 
 #include "counters.bpf.h"
 
-#include "zfsslower.h"
+#include "fsslower.h"
 
 const volatile __u32 filter_tgid;
 const volatile __u64 min_lat_ns;
+/* s_magic of the traced file system; 0 = every file the probed functions see (zfsslower: the
+ * zpl_* functions are ZFS's own, and it kept no filter) */
+const volatile __u64 filter_magic;
 
 /* The most negative errno the kernel returns (MAX_ERRNO in include/linux/err.h). */
 #define MAX_ERRNO 4095
@@ -30,7 +40,7 @@ struct inflight {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
-	__type(key, u64); /* pid_tgid: a thread is inside one zpl_* call at a time */
+	__type(key, u64); /* pid_tgid: a thread is inside one traced call at a time */
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -39,7 +49,7 @@ struct {
 	__uint(max_entries, 1024 * 1024);
 } events SEC(".maps");
 
-DEFINE_COUNTERS(ZFSSLOWER_COUNTER_MAX)
+DEFINE_COUNTERS(FSSLOWER_COUNTER_MAX)
 
 static __always_inline int entry(u32 op, struct file *file, s64 offset, struct kiocb *iocb)
 {
@@ -50,8 +60,10 @@ static __always_inline int entry(u32 op, struct file *file, s64 offset, struct k
 
 	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
+	if (filter_magic && BPF_CORE_READ(file, f_inode, i_sb, s_magic) != filter_magic)
+		return 0;
 	if (bpf_map_update_elem(&inflight, &id, &v, BPF_ANY))
-		count(ZFSSLOWER_LOST_INFLIGHT);
+		count(FSSLOWER_LOST_INFLIGHT);
 	return 0;
 }
 
@@ -59,7 +71,7 @@ static __always_inline int leave(s64 ret)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	struct inflight *v = bpf_map_lookup_elem(&inflight, &id);
-	struct zfsslower_event *e;
+	struct fsslower_event *e;
 	struct dentry *dentry;
 	struct kiocb *iocb;
 	struct file *file;
@@ -73,7 +85,7 @@ static __always_inline int leave(s64 ret)
 		goto out;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count(ZFSSLOWER_LOST_RINGBUF);
+		count(FSSLOWER_LOST_RINGBUF);
 		goto out;
 	}
 	e->ts_ns = now;
@@ -82,8 +94,8 @@ static __always_inline int leave(s64 ret)
 	e->op = v->op;
 	e->error = ret < 0 && ret >= -MAX_ERRNO ? (int)-ret : 0;
 	e->reserved = 0;
-	e->bytes = (v->op == ZFS_OP_READ || v->op == ZFS_OP_WRITE) && ret > 0 ? ret : 0;
-	/* zpl_iter_read/write end with ki_pos += bytes moved, and an O_APPEND write's ki_pos
+	e->bytes = (v->op == FS_OP_READ || v->op == FS_OP_WRITE) && ret > 0 ? ret : 0;
+	/* read_iter/write_iter end with ki_pos += bytes moved, and an O_APPEND write's ki_pos
 	 * at entry is not yet the end of the file: the start is ki_pos at return - bytes */
 	iocb = v->iocb;
 	if (e->bytes && iocb)
@@ -120,7 +132,8 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	return pos;
 }
 
-/* zpl_iter_read/write(struct kiocb *, struct iov_iter *): OpenZFS 0.6.5+ on iter kernels */
+/* ->read_iter/->write_iter(struct kiocb *, struct iov_iter *): every Linux file system's
+ * (ext4_file_read_iter, nfs_file_read...), and OpenZFS's zpl_iter_* (0.6.5+ on iter kernels) */
 #define ITER_PAIR(name, op)                                                                        \
 	SEC("fentry/zpl_iter_" #name)                                                              \
 	int BPF_PROG(fentry_iter_##name, struct kiocb *iocb)                                       \
@@ -193,40 +206,45 @@ static __always_inline s64 read_pos(loff_t *ppos)
 		return leave(ret);                                                                 \
 	}
 
-ITER_PAIR(read, ZFS_OP_READ)
-ITER_PAIR(write, ZFS_OP_WRITE)
-AIO_PAIR(read, ZFS_OP_READ)
-AIO_PAIR(write, ZFS_OP_WRITE)
-RW_PAIR(read, ZFS_OP_READ)
-RW_PAIR(write, ZFS_OP_WRITE)
+ITER_PAIR(read, FS_OP_READ)
+ITER_PAIR(write, FS_OP_WRITE)
+AIO_PAIR(read, FS_OP_READ)
+AIO_PAIR(write, FS_OP_WRITE)
+RW_PAIR(read, FS_OP_READ)
+RW_PAIR(write, FS_OP_WRITE)
 
-/* zpl_open(struct inode *, struct file *) */
-SEC("fentry/zpl_open")
-int BPF_PROG(fentry_open, struct inode *inode, struct file *file)
-{
-	return entry(ZFS_OP_OPEN, file, 0, NULL);
-}
-SEC("fexit/zpl_open")
-int BPF_PROG(fexit_open, struct inode *inode, struct file *file, int ret)
-{
-	return leave(ret);
-}
-SEC("kprobe/zpl_open")
-int BPF_KPROBE(kprobe_open, struct inode *inode, struct file *file)
-{
-	return entry(ZFS_OP_OPEN, file, 0, NULL);
-}
-SEC("kretprobe/zpl_open")
-int BPF_KRETPROBE(kretprobe_open, int ret)
-{
-	return leave(ret);
-}
+/* open(struct inode *, struct file *): zpl_open, ext4_file_open...; open2 is a second open
+ * function of the same file system (nfs4_file_open beside nfs_file_open) */
+#define OPEN_PAIR(name)                                                                            \
+	SEC("fentry/zpl_open")                                                                     \
+	int BPF_PROG(fentry_##name, struct inode *inode, struct file *file)                        \
+	{                                                                                          \
+		return entry(FS_OP_OPEN, file, 0, NULL);                                           \
+	}                                                                                          \
+	SEC("fexit/zpl_open")                                                                      \
+	int BPF_PROG(fexit_##name, struct inode *inode, struct file *file, int ret)                \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}                                                                                          \
+	SEC("kprobe/zpl_open")                                                                     \
+	int BPF_KPROBE(kprobe_##name, struct inode *inode, struct file *file)                      \
+	{                                                                                          \
+		return entry(FS_OP_OPEN, file, 0, NULL);                                           \
+	}                                                                                          \
+	SEC("kretprobe/zpl_open")                                                                  \
+	int BPF_KRETPROBE(kretprobe_##name, int ret)                                               \
+	{                                                                                          \
+		return leave(ret);                                                                 \
+	}
 
-/* zpl_fsync(struct file *, loff_t start, loff_t end, int datasync) */
+OPEN_PAIR(open)
+OPEN_PAIR(open2)
+
+/* fsync(struct file *, loff_t start, loff_t end, int datasync): zpl_fsync, ext4_sync_file... */
 SEC("fentry/zpl_fsync")
 int BPF_PROG(fentry_fsync, struct file *file)
 {
-	return entry(ZFS_OP_FSYNC, file, 0, NULL);
+	return entry(FS_OP_FSYNC, file, 0, NULL);
 }
 SEC("fexit/zpl_fsync")
 int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datasync, int ret)
@@ -236,7 +254,7 @@ int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datas
 SEC("kprobe/zpl_fsync")
 int BPF_KPROBE(kprobe_fsync, struct file *file)
 {
-	return entry(ZFS_OP_FSYNC, file, 0, NULL);
+	return entry(FS_OP_FSYNC, file, 0, NULL);
 }
 SEC("kretprobe/zpl_fsync")
 int BPF_KRETPROBE(kretprobe_fsync, int ret)
