@@ -84,26 +84,37 @@ fs_check_known() { # fs_check_known FACTS WHAT
     [ $fsfail -eq 0 ] || show "$f" 30
 }
 
-fs_one() {
+# var NAME FS: the value of NAME_FS (per file system state kept across the phases)
+var() { eval "echo \"\${$1_$2}\""; }
+
+# fs_start FS: mount it, launch its four tracers (all file systems' tracers load at once:
+# under TCG loading BPF is most of the time, and the guest has two CPUs)
+fs_start() {
     FS=$1
-    section "${FS}slower: $FS on a loop device, every backend at once"
-    if ! fs_mount "$FS"; then bad "$FS: mkfs/mount on a loop device failed"; return; fi
+    if ! fs_mount "$FS"; then bad "$FS: mkfs/mount on a loop device failed"; eval "up_$FS=no"; return; fi
     ok "$FS mounted on $FSLOOP ($FSDEV)"
+    eval "up_$FS=yes dev_$FS=$FSDEV loop_$FS=$FSLOOP"
     mbtf=no
     [ -e "/sys/kernel/btf/$FS" ] && mbtf=yes
     echo "fs_${FS}_module_btf=$mbtf" >>"$OUT/compat/kernel.txt"
+    ffok=yes
+    [ "$(expected "${FS}slower" fentry)" = "- fails" ] && ffok=no
+    eval "mbtf_$FS=$mbtf ffok_$FS=$ffok"
     "$IOTRACE" probes "${FS}slower" >"$OUT/probes/${FS}slower.txt" 2>&1
     check "iotrace probes ${FS}slower exits 0" [ $? -eq 0 ] || show "$OUT/probes/${FS}slower.txt" 60
-
     launch fa_$FS "$IOTRACE" "${FS}slower" -v --json 0
     launch ff_$FS "$IOTRACE" fsslower -t "$FS" -v --json --min-ms 0 --backend fentry
     launch fk_$FS "${FS}slower" -v -j 0 --backend kprobe
     launch fs_$FS "$IOTRACE" "${FS}slower" -v --csv $FS_SLOW_MS
+}
+
+# fs_await FS: each tracer started (or, for fentry without module BTF, refused)
+fs_await() {
+    FS=$1
     await fa_$FS; started fa_$FS "${FS}slower (auto)"
     await ff_$FS; ffst=$?
-    ffok=yes
-    [ "$(expected "${FS}slower" fentry)" = "- fails" ] && ffok=no
-    if [ $ffok = yes ]; then
+    mbtf=$(var mbtf $FS)
+    if [ "$(var ffok $FS)" = yes ]; then
         check "$FS: module BTF where fentry is expected (/sys/kernel/btf/$FS: $mbtf)" [ $mbtf = yes ]
         [ $ffst -eq 0 ]; started ff_$FS "fsslower -t $FS --backend fentry"
     else
@@ -119,27 +130,35 @@ fs_one() {
     fi
     await fk_$FS; started fk_$FS "${FS}slower via the symlink (kprobe)"
     await fs_$FS; started fs_$FS "${FS}slower $FS_SLOW_MS (auto)"
+}
 
-    M=/mnt/$FS
+# fs_work FS: the workload on FS while every tracer of every file system runs (each tracer
+# must see its own file system's operations only: the others' are the in-kernel filter's)
+fs_work() {
+    FS=$1 M=/mnt/$1
     iotest fk_$FS -n iot-fs bwrite $M/fk 0 8192 bwrite $M/fk 8192 4096 bread $M/fk 0 8192 \
         append $M/fk 0 4096 eofread $M/fk 1048576 4096 open $M/fk 0 0 fsync $M/fk 0 0
-    fpid=$iopid
+    eval "fpid_$FS=$iopid"
     iotest fd_$FS -n iot-fsd write $M/fd 0 262144 read $M/fd 0 262144
-    dpid=$iopid
+    eval "dpid_$FS=$iopid"
     # 64 threads reading a cold file: many of them inside the read function at once
     iotest fc_prep_$FS -n iot-prep bwrite $M/fc 0 8388608
     sync; echo 3 >/proc/sys/vm/drop_caches
     iotest fc_$FS -n iot-conc -t 64 -c 32 bread $M/fc 8388608 4096
-    cpid=$iopid
-    cdone=$(awk '$1 == "done" { print $2 }' "$RUNS/fc_$FS.iotest")
+    eval "cpid_$FS=$iopid cdone_$FS=$(awk '$1 == "done" { print $2 }' "$RUNS/fc_$FS.iotest")"
     # the slow read: O_DIRECT (no page cache) from a cgroup limited to 128 KiB/s on this disk
-    echo "$FSDEV rbps=131072" >/sys/fs/cgroup/fsslow/io.max
+    echo "$(var dev $FS) rbps=131072" >/sys/fs/cgroup/fsslow/io.max
     sh -c 'echo $$ >/sys/fs/cgroup/fsslow/cgroup.procs; exec "$0" "$@"' "$IOTEST" -n iot-slow \
         read $M/fd 0 262144 >"$RUNS/fslow_$FS.iotest" 2>&1
-    spid=$(awk '$1 == "pid" { print $2; exit }' "$RUNS/fslow_$FS.iotest")
-    echo "$FSDEV rbps=max" >/sys/fs/cgroup/fsslow/io.max
-    sleep 0.5
+    eval "spid_$FS=$(awk '$1 == "pid" { print $2; exit }' "$RUNS/fslow_$FS.iotest")"
+    echo "$(var dev $FS) rbps=max" >/sys/fs/cgroup/fsslow/io.max
+}
 
+# fs_judge FS: stop its tracers, judge their records
+fs_judge() {
+    FS=$1
+    ffok=$(var ffok $FS) fpid=$(var fpid $FS) dpid=$(var dpid $FS) cpid=$(var cpid $FS)
+    cdone=$(var cdone $FS) spid=$(var spid $FS)
     for t in fa ff fk fs; do
         if [ $t = ff ] && [ $ffok = no ]; then continue; fi
         stopped ${t}_$FS "${FS}slower ($t)"
@@ -151,7 +170,6 @@ fs_one() {
         out=$RUNS/${t}_$FS.out err=$RUNS/${t}_$FS.err
         fs_facts "$out" $fmt
         what="${FS}slower --backend=$b ($fmt)"
-        # what was chosen, per probe: the -v lines (fsslower -t speaks as fsslower)
         tool=${FS}slower; [ $t = ff ] && tool=fsslower
         f0=$fails
         # the choice against tests/vm/expected/choices.txt (fsslower -t speaks as fsslower
@@ -173,6 +191,14 @@ fs_one() {
         check "$what: 64 threads: nothing lost ($lost)" [ "$lost" = 0 ]
         sl=$(awk -F'|' -v p="$spid" '$2 == p && $3 == "R" && $4 == 262144 { print $7 }' "$out.facts")
         check "$what: the throttled read is there (${sl:-no record} us)" [ -n "$sl" ]
+        # nothing of the other file systems' workloads (same file names, other pids)
+        n=0
+        for o in $FS_LIST; do
+            [ $o = $FS ] && continue
+            n=$((n + $(awk -F'|' -v a="$(var fpid $o)" -v b="$(var dpid $o)" -v c="$(var cpid $o)" \
+                '$2 == a || $2 == b || $2 == c' "$out.facts" | wc -l)))
+        done
+        check "$what: no operation of the other file systems ($n)" [ "$n" -eq 0 ]
         # works: every check of this run passed; WRONG: it ran but some check failed
         res=works; [ $fails -eq $f0 ] || res=WRONG
         chosen $tool "$err" | while read -r _l; do echo "$FS $b $res $_l" >>"$OUT/compat/fs.txt"; done
@@ -186,8 +212,7 @@ fs_one() {
         [ "${sl:-0}" -ge $((FS_SLOW_MS * 1000)) ]
     n=$(awk -F'|' -v a="$fpid" -v b="$dpid" -v c="$cpid" '$2 == a || $2 == b || $2 == c' "$out.facts" | wc -l)
     check "${FS}slower $FS_SLOW_MS: none of the fast operations ($n shown)" [ "$n" -eq 0 ] || show "$out" 20
-
-    umount "/mnt/$FS"; losetup -d "$FSLOOP"; rm -f "/tmp/fs-$FS.img"
+    umount "/mnt/$FS"; losetup -d "$(var loop $FS)"; rm -f "/tmp/fs-$FS.img"
 }
 
 section "fsslower: usage errors"
@@ -196,4 +221,11 @@ rc=$?
 check "fsslower without -t: exit 2 ($rc)" [ $rc -eq 2 ]
 check "fsslower without -t: one line naming -t ($(head -1 "$RUNS/fs_noty.err" | cut -c1-100))" \
     [ "$(grep -c -- '-t FS' "$RUNS/fs_noty.err")" -eq 1 ]
-for FSX in $FS_LIST; do fs_one "$FSX"; done
+section "fsslower family: $FS_LIST mounted, every member's tracers started at once"
+for FSX in $FS_LIST; do fs_start "$FSX"; done
+for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_await "$FSX"; done
+section "fsslower family: the workloads"
+for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_work "$FSX"; done
+sleep 0.5
+section "fsslower family: judging"
+for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_judge "$FSX"; done
