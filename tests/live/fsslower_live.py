@@ -49,7 +49,7 @@ def fsslower_family_refuses_without_kprobes_or_fentry(stack):
         check(p.returncode == 1, "%s: exit %d, want 1: %r" % (cmd, p.returncode, err))
         check(p.stdout == b"", "%s: stdout %r" % (cmd, p.stdout[:200]))
         check(len(lines) == 1, "%s: %d lines, want one: %r" % (cmd, len(lines), err))
-        want = "%s: error: %s is built into this kernel, but it offers no way to trace it: " \
+        want = "%s: error: %s is built in, but this kernel offers no way to trace it: " \
                "kprobes unavailable (" % (cmd[0], title)
         check(lines[0].startswith(want), "%s: want %r..., got %r" % (cmd, want, lines[0]))
         check("fentry impossible (fentry denied: EPERM" in lines[0],

@@ -127,21 +127,18 @@ static const struct fs_desc *fs_of(const struct tracer *t)
 }
 
 /* One line instead of a table of rejected candidates for the two common cases: the file
- * system is not in this kernel at all, or nothing here can probe a function. */
+ * system is not in this kernel at all, or nothing here can probe a function. A file system
+ * built into the kernel (no module) is found by one of its own functions in kallsyms. */
 static int fsslower_precheck(struct tracer *t, struct kfacts *kf)
 {
 	const struct fs_desc *fs = fs_of(t);
-	const char *kprobes_why = NULL, *fentry_why = NULL, *where = "module";
-	bool loaded = false, btf = false;
+	const char *kprobes_why = NULL, *fentry_why = NULL;
+	bool loaded = false, builtin = false, btf = false;
 	char nobtf[64];
 
 	if (kf->ops->module_loaded(kf, fs->module, &loaded) || !loaded) {
-		bool builtin = false;
-
-		if (fs->builtin_sym && kf->ops->kallsyms(kf, NULL, fs->builtin_sym, &builtin) == 0 &&
-		    builtin) {
-			where = "kernel";
-		} else {
+		if (!fs->builtin_sym || kf->ops->kallsyms(kf, NULL, fs->builtin_sym, &builtin) ||
+		    !builtin) {
 			log_error("%s is not loaded: no %s module here (check with 'lsmod | grep %s'; "
 				  "load it with 'modprobe %s'), so there is nothing to trace",
 				  fs->title, fs->module, fs->module, fs->module);
@@ -150,24 +147,17 @@ static int fsslower_precheck(struct tracer *t, struct kfacts *kf)
 	}
 	if (kfacts_feature(kf, KFEATURE_KPROBES, &kprobes_why) == FACT_YES)
 		return 0;
-	if (!strcmp(where, "kernel"))
+	if (builtin)
 		btf = kfacts_feature(kf, KFEATURE_BTF_VMLINUX, NULL) == FACT_YES;
 	else if (kf->ops->module_btf(kf, fs->module, &btf))
 		btf = false;
 	if (btf && kfacts_feature(kf, KFEATURE_FENTRY, &fentry_why) == FACT_YES)
 		return 0;
-	if (!strcmp(where, "kernel"))
-		log_error("%s is built into this kernel, but it offers no way to trace it: kprobes "
-			  "unavailable (%s) and fentry impossible (%s)", fs->title,
-			  kprobes_why ? kprobes_why : "no",
-			  !btf ? "the kernel has no BTF" : fentry_why ? fentry_why : "denied");
-	else {
-		snprintf(nobtf, sizeof(nobtf), "the %s module has no BTF", fs->module);
-		log_error("%s is loaded, but this kernel offers no way to trace it: kprobes "
-			  "unavailable (%s) and fentry impossible (%s)", fs->title,
-			  kprobes_why ? kprobes_why : "no",
-			  !btf ? nobtf : fentry_why ? fentry_why : "denied");
-	}
+	snprintf(nobtf, sizeof(nobtf), builtin ? "the kernel has no BTF" : "the %s module has no BTF",
+		 fs->module);
+	log_error("%s is %s, but this kernel offers no way to trace it: kprobes unavailable (%s) "
+		  "and fentry impossible (%s)", fs->title, builtin ? "built in" : "loaded",
+		  kprobes_why ? kprobes_why : "no", !btf ? nobtf : fentry_why ? fentry_why : "denied");
 	return -EOPNOTSUPP;
 }
 
