@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* fentry/fexit: BPF trampolines on a function's entry and return. Needs the function in BTF
  * (the module's own BTF for module functions) and a kernel that allows tracing programs
- * (lockdown can forbid them). */
+ * (lockdown can forbid them).
+ * commit fec56f5890d9 ("bpf: Introduce BPF trampoline"), v5.5
+ * commit 36e68442d1af ("bpf: Load and verify kernel module BTFs"), v5.11
+ * commit 290248a5b7d8 ("bpf: Allow to specify kernel module BTFs when attaching BPF
+ * programs"), v5.11: module functions */
 #include "probe/probe.h"
 
 #include <bpf/libbpf.h>
@@ -48,7 +52,7 @@ static int fentry_prepare(struct bpf_program *prog, struct bpf_program *ret,
 
 static int fentry_attach(struct bpf_program *prog, struct bpf_program *ret,
 			 const struct probe_candidate *c, const char *target,
-			 struct bpf_link *links[2])
+			 const struct attach_opts *opts, struct bpf_link *links[2])
 {
 	/* the return side first: an entry seen before its fexit is in place never returns */
 	if (ret) {

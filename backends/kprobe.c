@@ -8,7 +8,8 @@
  *    returns that only the kernel's nmissed counts. Only tracefs takes a size ("rN:"), libbpf
  *    1.1 cannot pass one to the PMU. We ask for KRETPROBE_MAXACTIVE_MAX itself.
  *  - kprobe_profile gives each event's misses ("event hits misses") on every kernel, where
- *    the PMU's link info has them only since 6.7.
+ *    the PMU's link info has them only since commit 3acf8ace6823 ("bpf: Add missed value to
+ *    kprobe perf link info"), v6.7.
  * Events live in the group iotrace_<pid>; names carry the pid too because kprobe_profile
  * prints names without their group. An event cannot be removed while its perf event is open,
  * so events whose links are gone are removed at the next attach and at exit; groups of dead
@@ -30,10 +31,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c (4.12 to 6.18 at least): the most
- * a tracefs kretprobe may ask for. One instance is a few dozen bytes of kernel memory, so a
- * return probe costs about 200-400 KiB, allocated at attach and freed on detach. */
-#define KRETPROBE_MAXACTIVE 4096
 #define GROUP_PREFIX "iotrace_"
 #define EVENT_NAME_MAX 64 /* MAX_EVENT_NAME_LEN, with its NUL */
 
@@ -243,42 +240,18 @@ static void event_name(char *name, size_t size, bool retprobe, const char *targe
 			name[i] = '_';
 }
 
-/* KRETPROBE_MAXACTIVE, or fewer from IOTRACE_KRETPROBE_MAXACTIVE: the tests starve the
- * return probes on purpose to prove that what the kernel misses is counted. */
-static int kretprobe_maxactive(int *maxactive)
-{
-	const char *env = getenv("IOTRACE_KRETPROBE_MAXACTIVE");
-	char *end;
-	long v;
-
-	*maxactive = KRETPROBE_MAXACTIVE;
-	if (!env)
-		return 0;
-	errno = 0;
-	v = strtol(env, &end, 10);
-	if (errno || end == env || *end || v < 1 || v > KRETPROBE_MAXACTIVE) {
-		log_error("invalid IOTRACE_KRETPROBE_MAXACTIVE '%s': expected 1 to %d (or unset it)",
-			  env, KRETPROBE_MAXACTIVE);
-		return -EINVAL;
-	}
-	*maxactive = (int)v;
-	return 0;
-}
-
 /* One tracefs event and a BPF link on it; on failure nothing of it is left. */
-static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *target,
+/* instances: of a return probe (0 for an entry probe). */
+static int attach_tracefs(struct bpf_program *prog, int instances, const char *target,
 			  struct bpf_link **link)
 {
 	char group[32], name[EVENT_NAME_MAX], line[256], maxactive[16] = "";
+	bool retprobe = instances > 0;
 	uint64_t id = 0;
-	int pfd = -1, instances, err;
+	int pfd = -1, err;
 
-	if (retprobe) {
-		err = kretprobe_maxactive(&instances);
-		if (err)
-			return err;
+	if (retprobe)
 		snprintf(maxactive, sizeof(maxactive), "%d", instances);
-	}
 	own_group(group, sizeof(group));
 	event_name(name, sizeof(name), retprobe, target);
 	snprintf(line, sizeof(line), "%c%s:%s/%s %s\n", retprobe ? 'r' : 'p', maxactive, group,
@@ -313,9 +286,12 @@ static int attach_tracefs(struct bpf_program *prog, bool retprobe, const char *t
 	return err;
 }
 
-static int attach_one(struct bpf_program *prog, bool retprobe, const char *target,
+/* instances: of a return probe (0 for an entry probe). */
+static int attach_one(struct bpf_program *prog, int instances, const char *target,
 		      struct bpf_link **link)
 {
+	bool retprobe = instances > 0;
+
 	if (!tracefs_dir()) {
 		if (retprobe)
 			log_warn("no kprobe_events in tracefs: the return probe on %s gets the "
@@ -329,7 +305,7 @@ static int attach_one(struct bpf_program *prog, bool retprobe, const char *targe
 		sweep_dead_groups();
 	}
 	remove_released_events();
-	return attach_tracefs(prog, retprobe, target, link);
+	return attach_tracefs(prog, instances, target, link);
 }
 
 static int kprobe_available(struct kfacts *kf, const struct probe_candidate *c, char *target,
@@ -352,46 +328,55 @@ static int kprobe_prepare(struct bpf_program *prog, struct bpf_program *ret,
 
 static int kprobe_attach(struct bpf_program *prog, struct bpf_program *ret,
 			 const struct probe_candidate *c, const char *target,
-			 struct bpf_link *links[2])
+			 const struct attach_opts *opts, struct bpf_link *links[2])
 {
-	int err = attach_one(prog, false, target, &links[0]);
+	int err = attach_one(prog, 0, target, &links[0]);
 
+	/* each instance is a few dozen bytes of kernel memory: a return probe costs about
+	 * 200-400 KiB at the most, allocated at attach and freed on detach */
 	if (!err && ret)
-		err = attach_one(ret, true, target, &links[1]);
+		err = attach_one(ret, opts->kretprobe_maxactive ?: KRETPROBE_MAXACTIVE_MAX, target,
+				 &links[1]);
 	return err;
 }
 
 /* kprobe_profile: "  <event>  <hits>  <misses>" per event; for a kretprobe the misses
- * include the returns lost for want of an instance (since 5.17 and the stable kernels of
- * early 2022: "tracing/kprobes: nmissed not showed correctly for kretprobe"). */
-static int profile_misses(const char *name, uint64_t *count)
+ * include the returns lost for want of an instance since commit dfea08a2116f
+ * ("tracing/kprobes: 'nmissed' not showed correctly for kretprobe"), v5.17, and its
+ * backports to the stable kernels of early 2022. */
+/* Which of our events serves one of these links (NULL: none). */
+static const struct kprobe_event *event_of(const char *name, struct bpf_link *const *links, size_t n)
+{
+	for (size_t i = 0; i < reg.count; i++) {
+		if (strcmp(reg.events[i].name, name))
+			continue;
+		for (size_t l = 0; l < n; l++)
+			if (reg.events[i].link && reg.events[i].link == links[l])
+				return &reg.events[i];
+	}
+	return NULL;
+}
+
+/* One read of kprobe_profile for all the links: it lists every kprobe event of the system. */
+static int kprobe_missed(struct bpf_link *const *links, size_t n, uint64_t *count)
 {
 	char path[128], line[256], event[128];
 	unsigned long long hits, misses;
 	FILE *f;
-	int err = -ENOENT;
 
+	*count = 0;
+	if (!reg.tracefs)
+		return -EOPNOTSUPP; /* PMU kprobes: their link info has the count only since 6.7 */
 	snprintf(path, sizeof(path), "%s/kprobe_profile", reg.tracefs);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%127s %llu %llu", event, &hits, &misses) == 3 &&
-		    strcmp(event, name) == 0) {
-			*count = misses;
-			err = 0;
-			break;
-		}
+		    !strncmp(event, GROUP_PREFIX, strlen(GROUP_PREFIX)) && event_of(event, links, n))
+			*count += misses;
 	fclose(f);
-	return err;
-}
-
-static int kprobe_missed(struct bpf_link *link, uint64_t *count)
-{
-	for (size_t i = reg.count; i-- > 0;)
-		if (reg.events[i].link == link)
-			return profile_misses(reg.events[i].name, count);
-	return -EOPNOTSUPP; /* a PMU kprobe: its link info has the count only since 6.7 */
+	return 0;
 }
 
 const struct backend backend_kprobe = {

@@ -111,7 +111,7 @@ static int tracepoint_prepare(struct bpf_program *prog, struct bpf_program *ret,
 
 static int tracepoint_attach(struct bpf_program *prog, struct bpf_program *ret,
 			     const struct probe_candidate *c, const char *target,
-			     struct bpf_link *links[2])
+			     const struct attach_opts *opts, struct bpf_link *links[2])
 {
 	char category[64];
 	const char *event;

@@ -54,6 +54,7 @@ struct {
 	__type(value, u8);
 } untracked SEC(".maps");
 
+/* commit 457f44363a88 ("bpf: Implement BPF ring buffer and verifier support for it"), v5.8 */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 2 * 1024 * 1024);
@@ -102,6 +103,9 @@ static __always_inline bool disk_wanted(u32 dev, u64 sector)
 
 /* ---- reading a struct request (CO-RE) ---- */
 
+/* The disk moved from the request to its queue:
+ * commit d152c682f03c ("block: add an explicit ->disk backpointer to the request_queue"), v5.15
+ * commit f3fa33acca9f ("block: remove the ->rq_disk field in struct request"), v5.17 */
 static __always_inline u32 rq_dev(struct request *rq, bool direct)
 {
 	struct gendisk *disk;
@@ -146,7 +150,10 @@ enum req_op___iot {
 	REQ_OP_WRITE_ZEROES___iot = 9,
 };
 
-/* Zone append was renumbered (13 in enum req_opf, 7 in 6.0's enum req_op): ask the kernel. */
+/* Zone append was renumbered: 13 in enum req_opf, 7 in 6.0's enum req_op, and 15 in the
+ * 5.10 and 5.15 stable kernels since their 2025 backports of commit 3f66ccbaaef3 ("block:
+ * Make REQ_OP_ZONE_FINISH a write operation"). Ask the kernel.
+ * commit ff07a02e9e8e ("treewide: Rename enum req_opf into enum req_op"), v6.0 */
 enum req_op___new { REQ_OP_ZONE_APPEND___new = 7 };
 enum req_opf___old { REQ_OP_ZONE_APPEND___old = 13 };
 
@@ -220,14 +227,15 @@ static __always_inline void rq_rwbs(struct request *rq, char *rwbs, bool direct)
 /* Most requests live in a slot of a direct-mapped array, found by hashing their key: an
  * array lookup the verifier inlines, where the hash table costs a hash, a bucket lock and a
  * free-list push and pop per request (bench/run.sh measures ~430 ns per I/O less). A slot is
- * claimed with an atomic add and a read, not a cmpxchg, so kernels before 5.12 load it too:
+ * claimed with an atomic add and a read, not a cmpxchg, so kernels before 5.12 load it too
+ * (commit 5ffa25502b5a ("bpf: Add instructions for atomic_[cmp]xchg"), v5.12):
  * whoever reads 1 after its own add is alone and owns the slot until the completion gives it
  * back; the others take theirs back and use the hash table. Nothing sweeps slots: an entry
  * whose completion went unseen is found again when its request struct is reused (counted as
  * done_missed), like in the table. */
 #define INFLIGHT_SLOT_BITS 13
 
-/* All ones but in tests (IOTRACE_TEST_SLOT_MASK), which crowd requests into a few slots to
+/* All ones but in tests (--debug slot-mask), which crowd requests into a few slots to
  * drive the claim races and the hash table behind them. */
 const volatile __u32 inflight_slot_mask = (1 << INFLIGHT_SLOT_BITS) - 1;
 
@@ -278,7 +286,8 @@ static __always_inline bool key_is(const struct biosnoop_inflight_key *k, const 
 
 static __always_inline bool slot_claim(struct inflight_slot *sl)
 {
-	/* (the added value is not used: a fetching add needs 5.12) */
+	/* (the added value is not used: a fetching add needs commit 5ca419f2864a ("bpf: Add
+	 * BPF_FETCH field / create atomic_fetch_add instruction"), v5.12) */
 	__sync_fetch_and_add(&sl->claims, 1);
 	if (*(volatile s64 *)&sl->claims == 1)
 		return true;
@@ -635,7 +644,10 @@ static __always_inline int rq_gone(struct request *rq)
 }
 
 /* blk_mq_end_request_batch (NVMe, polled I/O): every request of the batch, which neither
- * passes blk_update_request nor blk_mq_end_request. */
+ * passes blk_update_request nor blk_mq_end_request. The walk needs bpf_loop, which came one
+ * release after the batch: a 5.16 kernel cannot load this program.
+ * commit f794f3351f26 ("block: add support for blk_mq_end_request_batch()"), v5.16
+ * commit e6f2dd0f8067 ("bpf: Add bpf_loop helper"), v5.17 */
 #define BATCH_MAX 65536
 
 struct batch_walk {
@@ -669,7 +681,11 @@ static __always_inline int rq_batch_done(void *iob)
 
 #define RAW_ARG(ctx, n) ((struct request *)((struct bpf_raw_tracepoint_args *)(ctx))->args[n])
 
-/* created */
+/* created: commit 5a80bd075f3b ("block: introduce block_io_start/block_io_done tracepoints"),
+ * v6.5; before it, blk_account_io_start, a real function until commit be6bfe36db17 ("block:
+ * inline hot paths of blk_account_io_*()"), v5.16, made it an inline wrapper around
+ * __blk_account_io_start, and commit 450b7879e345 ("block: move blk_account_io_{start,done}
+ * to blk-mq.c"), v5.17, made it a static inline that the compiler may keep or not */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(tp_btf_io_start, struct request *rq) { return rq_created(rq, true); }
 SEC("raw_tp/block_io_start")
@@ -679,7 +695,9 @@ int BPF_PROG(fentry_acct_start, struct request *rq) { return rq_created(rq, true
 SEC("kprobe/blk_account_io_start")
 int BPF_KPROBE(kprobe_acct_start, struct request *rq) { return rq_created(rq, false); }
 
-/* inserted: the tracepoint lost its request_queue argument in 5.11 (and 5.10.137) */
+/* inserted: the tracepoint lost its request_queue argument in commit a54895fa057c ("block:
+ * remove the request_queue to argument request based tracepoints"), v5.11, backported to
+ * 5.10.137 */
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(tp_btf_rq_insert, struct request *rq) { return rq_inserted(rq, true); }
 SEC("tp_btf/block_rq_insert")
@@ -689,7 +707,9 @@ int raw_tp_rq_insert(void *ctx) { return rq_inserted(RAW_ARG(ctx, 0), false); }
 SEC("raw_tp/block_rq_insert")
 int raw_tp_rq_insert_q(void *ctx) { return rq_inserted(RAW_ARG(ctx, 1), false); }
 
-/* inserted through the block layer's own function, where accounting is inlined (6.1+) */
+/* inserted through the block layer's own function, where accounting is inlined (6.1+);
+ * blk_mq_sched_insert_request until commit 2bd215df791b ("blk-mq: move
+ * blk_mq_sched_insert_request to blk-mq.c"), v6.4, renamed it blk_mq_insert_request */
 SEC("fentry/blk_mq_insert_request")
 int BPF_PROG(fentry_insert_request, struct request *rq) { return rq_inserted(rq, true); }
 SEC("kprobe/blk_mq_insert_request")
@@ -701,7 +721,7 @@ int BPF_PROG(fentry_add_rq_to_plug, struct blk_plug *plug, struct request *rq) {
 SEC("kprobe/blk_add_rq_to_plug")
 int BPF_KPROBE(kprobe_add_rq_to_plug, struct blk_plug *plug, struct request *rq) { return rq_inserted(rq, false); }
 
-/* issued */
+/* issued (the tracepoint's arguments changed with block_rq_insert's, above) */
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(tp_btf_rq_issue, struct request *rq) { return rq_issued(rq, true); }
 SEC("tp_btf/block_rq_issue")
@@ -749,7 +769,8 @@ int BPF_PROG(fentry_end_request_batch, struct io_comp_batch *iob) { return rq_ba
 SEC("kprobe/blk_mq_end_request_batch")
 int BPF_KPROBE(kprobe_end_request_batch, struct io_comp_batch *iob) { return rq_batch_done(iob); }
 
-/* gone: merged away (tracepoints), freed (functions; after the completion, if any) */
+/* gone: merged away (tracepoints), freed (functions; after the completion, if any).
+ * commit f3bdc62fd82e ("blktrace: Provide event for request merging"), v5.9 */
 SEC("tp_btf/block_rq_merge")
 int BPF_PROG(tp_btf_rq_merge, struct request *rq) { return rq_gone(rq); }
 SEC("raw_tp/block_rq_merge")

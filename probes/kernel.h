@@ -48,8 +48,10 @@ struct block_device {
 	struct gendisk *bd_disk;
 };
 
+/* commit d152c682f03c ("block: add an explicit ->disk backpointer to the request_queue"),
+ * v5.15 */
 struct request_queue {
-	struct gendisk *disk; /* 5.15+ */
+	struct gendisk *disk;
 };
 
 struct bio;
@@ -62,12 +64,15 @@ struct request {
 	u64 start_time_ns;
 	struct block_device *part;
 	struct bio *bio;
-	struct request *rq_next; /* links a completion batch (5.16+) */
+	/* links a completion batch; commit 47c122e35d7e ("block: pre-allocate requests if plug
+	 * is started and is a batch"), v5.16 */
+	struct request *rq_next;
 };
 
-/* A batch of completed requests (5.16+, blk_mq_end_request_batch): a singly linked list
- * through rq_next, its head a plain pointer until 6.13 made it a struct rq_list (commit
- * a3396b99990d "block: add a rq_list type"). */
+/* A batch of completed requests (blk_mq_end_request_batch): a singly linked list through
+ * rq_next, its head a plain pointer until 6.13 made it a struct rq_list.
+ * commit f794f3351f26 ("block: add support for blk_mq_end_request_batch()"), v5.16
+ * commit a3396b99990d ("block: add a rq_list type"), v6.13 */
 struct rq_list {
 	struct request *head;
 	struct request *tail;
@@ -85,7 +90,8 @@ struct io_comp_batch;
 
 struct blk_plug; /* only passed by pointer */
 
-/* Before 5.17 a request carried its disk directly. */
+/* Before 5.17 a request carried its disk directly: commit f3fa33acca9f ("block: remove the
+ * ->rq_disk field in struct request"), v5.17 */
 struct request___with_rq_disk {
 	struct gendisk *rq_disk;
 };
@@ -149,6 +155,9 @@ struct trace_event_raw_block_rq {
 	char comm[16];
 };
 
+/* block_rq_complete's record. Its class was block_rq_complete until commit d5869fdc189f
+ * ("block: introduce block_rq_error tracepoint"), v5.18, shared it with block_rq_error:
+ * older kernels' BTF has trace_event_raw_block_rq_complete, not this name. */
 struct trace_event_raw_block_rq_completion {
 	struct trace_entry ent;
 	dev_t dev;

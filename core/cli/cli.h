@@ -23,6 +23,16 @@ enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 /* The longest run a tool takes, however it is given (--duration, interval x count). */
 #define MAX_RUN_MS (366ULL * 24 * 3600 * 1000)
 
+/* --debug KEY=VALUE: for tests that must drive a fallback path on purpose; never needed in
+ * use. Documented in docs/RELIABILITY.md ("Debug settings"). */
+struct debug_opts {
+	/* slot-mask=MASK: requests in flight share the slots MASK selects (biosnoop and
+	 * biolatency), so that the hash table behind the slots is exercised */
+	uint32_t slot_mask; /* all ones unless set */
+	/* kretprobe-maxactive=N: instances per return probe (0: the backend's own) */
+	struct attach_opts attach;
+};
+
 struct common_opts {
 	int verbosity;
 	enum output_format format;
@@ -31,6 +41,7 @@ struct common_opts {
 	enum backend_kind backend;
 	const char *btf_path; /* external BTF for kernels without /sys/kernel/btf/vmlinux */
 	const char *variant;  /* --variant: one variant of the probe groups, for debugging */
+	struct debug_opts debug;
 };
 
 struct tool;
@@ -105,6 +116,11 @@ void tool_help(const struct tool *tool, FILE *out);
  * is more likely a typo than a process about to start, and PIDs are reused. Reports a usage
  * error (one line) and returns -EINVAL, or 0. */
 int proc_validate_pid(struct invocation *inv, uint32_t pid);
+
+/* The kernel's ceiling for pid_max (PID_MAX_LIMIT on 64-bit). */
+#define PID_MAX_LIMIT 4194304u
+/* The value of a --pid option: 1 to PID_MAX_LIMIT, else one usage line naming the option. */
+int opt_parse_pid(struct argp_state *state, const char *arg, uint32_t *pid);
 
 /* Man pages and shell completion generated from the same option tables as --help, so they
  * cannot drift (iotrace --man, iotrace --completion bash). */

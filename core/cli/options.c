@@ -22,6 +22,7 @@ enum {
 	OPT_BACKEND,
 	OPT_BTF,
 	OPT_VARIANT,
+	OPT_DEBUG,
 	OPT_USAGE,
 	OPT_VERSION,
 };
@@ -53,6 +54,10 @@ static const struct common_option common_options[] = {
 	{ { "variant", OPT_VARIANT, "NAME", 0,
 	    "Debugging: use only this variant of the tool's probe group, as 'iotrace probes "
 	    "TOOL' names them (biosnoop: io, acct, rq, mq, io-classic, rq-classic)", -1 },
+	  COMMON_BACKEND },
+	{ { "debug", OPT_DEBUG, "KEY=VALUE", 0,
+	    "Testing: slot-mask=MASK (fewer in-flight slots: biosnoop, biolatency), "
+	    "kretprobe-maxactive=N (return-probe instances, 1-4096)", -1 },
 	  COMMON_BACKEND },
 };
 
@@ -115,6 +120,29 @@ static int parse_backend(struct argp_state *state, const char *arg, enum backend
 	}
 	return opt_error(state, "invalid --backend '%s': expected auto, tracepoint, fentry or kprobe",
 			 arg);
+}
+
+static int parse_debug(struct argp_state *state, const char *arg, struct debug_opts *d)
+{
+	const char *value = strchr(arg, '=');
+	uint64_t v;
+
+	if (value && !strncmp(arg, "slot-mask=", 10)) {
+		if (parse_u64(value + 1, UINT32_MAX, &v))
+			return opt_error(state, "invalid --debug '%s': slot-mask takes a number up "
+					 "to %u", arg, UINT32_MAX);
+		d->slot_mask = (uint32_t)v;
+		return 0;
+	}
+	if (value && !strncmp(arg, "kretprobe-maxactive=", 20)) {
+		if (parse_u64(value + 1, KRETPROBE_MAXACTIVE_MAX, &v) || v < 1)
+			return opt_error(state, "invalid --debug '%s': kretprobe-maxactive takes 1 to %d",
+					 arg, KRETPROBE_MAXACTIVE_MAX);
+		d->attach.kretprobe_maxactive = (int)v;
+		return 0;
+	}
+	return opt_error(state, "invalid --debug '%s': expected slot-mask=MASK or "
+			 "kretprobe-maxactive=N", arg);
 }
 
 static int set_format(struct argp_state *state, struct common_opts *c, enum output_format f)
@@ -205,6 +233,8 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 					 "(see 'iotrace probes %s')", arg, tool->name, tool->name);
 		c->variant = arg;
 		return 0;
+	case OPT_DEBUG:
+		return parse_debug(state, arg, &c->debug);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -331,6 +361,7 @@ int invocation_parse(struct invocation *inv, int argc, char **argv)
 	}
 	if (inv->tool->opts_defaults)
 		memcpy(inv->opts, inv->tool->opts_defaults, inv->tool->opts_size);
+	inv->common.debug.slot_mask = UINT32_MAX;
 	/* argp names the program after argv[0]; make it the tool name in every message. */
 	argv[0] = (char *)inv->progname;
 	err = run_argp(inv->tool, inv, argc, argv, NULL);

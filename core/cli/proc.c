@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "cli/cli.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -33,5 +34,16 @@ int proc_validate_pid(struct invocation *inv, uint32_t pid)
 	if (tgid && tgid != pid)
 		return usage_error(inv, "PID %u is a thread of process %u: --pid takes a process ID",
 				   pid, tgid);
+	return 0;
+}
+
+int opt_parse_pid(struct argp_state *state, const char *arg, uint32_t *pid)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, PID_MAX_LIMIT, &v) || v == 0)
+		return opt_error(state, "invalid --pid '%s': expected a process ID, 1 to %u", arg,
+				 PID_MAX_LIMIT);
+	*pid = (uint32_t)v;
 	return 0;
 }

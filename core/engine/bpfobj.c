@@ -153,7 +153,7 @@ static int bpfobj_attach(void *ctx, const struct probe_candidate *c, const char 
 	if (err)
 		return err;
 	log_libbpf_capture_begin();
-	err = backend_for(c->kind)->attach(prog, ret, c, target, links);
+	err = backend_for(c->kind)->attach(prog, ret, c, target, &b->attach, links);
 	take_detail(detail, detail_size);
 	/* keep whatever got attached so close() detaches it, even on failure */
 	for (int i = 0; i < 2; i++) {
@@ -186,10 +186,13 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 	struct bpf_program *prog;
 	uint64_t total = 0, n;
 
-	for (size_t i = 0; i < b->link_count; i++) {
-		const struct backend *be = backend_for(b->link_kinds[i]);
+	static const enum attach_kind one_per_backend[] = { ATTACH_TRACEPOINT, ATTACH_FENTRY,
+							      ATTACH_KPROBE };
 
-		if (be->missed && be->missed(b->links[i], &n) == 0)
+	for (size_t k = 0; k < ARRAY_SIZE(one_per_backend); k++) {
+		const struct backend *be = backend_for(one_per_backend[k]);
+
+		if (be->missed && be->missed(b->links, b->link_count, &n) == 0)
 			total += n;
 	}
 	if (!b->obj)
@@ -200,7 +203,11 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 		int fd = bpf_program__fd(prog);
 
 		memset(&info, 0, sizeof(info));
-		/* (recursion_misses exists since 5.12; older kernels leave it zero) */
+		/* (recursion_misses exists since 5.12 and counts fentry/fexit programs; kprobe
+		 * and classic tracepoint programs since 6.7; older kernels leave it zero)
+		 * commit 9ed9e9ba2337 ("bpf: Count the number of times recursion was
+		 * prevented"), v5.12
+		 * commit dd8657894c11 ("bpf: Count missed stats in trace_call_bpf"), v6.7 */
 		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
 			total += info.recursion_misses;
 	}

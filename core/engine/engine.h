@@ -111,6 +111,7 @@ struct bpfobj {
 	void (*destroy)(void *tool);
 	void *tool;
 	const char *btf_path; /* --btf */
+	struct attach_opts attach;
 	struct bpf_object *obj;
 	struct bpf_link **links;
 	enum attach_kind *link_kinds; /* links[i] came from a backend of this kind */

@@ -16,7 +16,8 @@
 
 #define BTF_CHAIN_MAX 32
 
-/* Recent kernels let their BTF files be mapped: no 4 KiB sysfs reads, one copy less. */
+/* Recent kernels let their BTF files be mapped: no 4 KiB sysfs reads, one copy less.
+ * commit a539e2a6d51d ("btf: Allow mmap of vmlinux btf"), v6.16 */
 static struct btf *btf_parse_mapped(const char *path, struct btf *base)
 {
 	struct btf *btf = NULL;
@@ -51,7 +52,9 @@ static int btf_slot_load(struct btf_slot *slot, const char *path, struct btf *ba
 	return slot->err;
 }
 
-/* The kernel's own BTF: program loads refer to its type ids, and module BTF builds on it. */
+/* The kernel's own BTF: program loads refer to its type ids, and module BTF builds on it.
+ * commit 341dfcf8d78e ("btf: expose BTF info through sysfs"), v5.4
+ * commit 36e68442d1af ("bpf: Load and verify kernel module BTFs"), v5.11: modules' files */
 int live_kernel_btf(struct live_kfacts *lk, struct btf **btf)
 {
 	char path[PATH_MAX];

@@ -105,7 +105,10 @@ static int load_probe_prog(enum bpf_prog_type type, enum bpf_attach_type attach,
 }
 
 /* Only reads: mounting securityfs just to word an error message would change the system
- * behind the user's back, so without it the reason names lockdown as a guess. */
+ * behind the user's back, so without it the reason names lockdown as a guess.
+ * commit 000d388ed3bb ("security: Add a static lockdown policy LSM"), v5.4: the file
+ * commit 9d1f8be5cf42 ("bpf: Restrict bpf when kernel lockdown is in confidentiality
+ * mode"), v5.4 */
 static int read_lockdown(struct live_kfacts *lk, char *mode, size_t size)
 {
 	char line[128];
@@ -154,6 +157,7 @@ static enum fact probe_simple(struct live_kfacts *lk, enum bpf_prog_type type, c
 	return FACT_YES;
 }
 
+/* commit 9e15db66136a ("bpf: Implement accurate raw_tp context access via BTF"), v5.5 */
 static enum fact probe_tp_btf(struct live_kfacts *lk, char *reason, size_t size)
 {
 	struct btf *btf;
@@ -182,7 +186,8 @@ static enum fact probe_fentry(struct live_kfacts *lk, char *reason, size_t size)
 {
 	/* The first one the kernel's BTF has is used. Attaching patches the target's first
 	 * instruction while other CPUs may be running it: the bpf_*_test functions exist for
-	 * this (BPF_PROG_TEST_RUN, since 5.5) and nothing else calls them. Patching a hot
+	 * this (BPF_PROG_TEST_RUN; commit faeb2dce084a ("bpf: Add kernel test functions for
+	 * fentry testing"), v5.5) and nothing else calls them. Patching a hot
 	 * function such as vfs_read also slows every reader for a moment, and under qemu's
 	 * TCG it hung both CPUs of a guest in the int3 left by the patching (tests/vm). The
 	 * hot ones are only the last resort, for kernels built without the test functions. */

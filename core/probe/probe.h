@@ -26,7 +26,13 @@ enum attach_kind {
 
 /* The attach families, one per file in backends/, as --backend names them; AUTO lets the
  * engine choose among them all. */
-enum backend_kind { BACKEND_AUTO, BACKEND_TRACEPOINT, BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_KIND_COUNT };
+enum backend_kind {
+	BACKEND_AUTO,
+	BACKEND_TRACEPOINT,
+	BACKEND_FENTRY,
+	BACKEND_KPROBE,
+	BACKEND_KIND_COUNT,
+};
 
 struct probe_candidate {
 	enum attach_kind kind;
@@ -71,6 +77,22 @@ struct probe_table {
 	/* The BPF object uses CO-RE: nothing loads without kernel BTF (or --btf). */
 	bool needs_kernel_btf;
 };
+
+/* Table rows, one style for every tool: what a row does not name is NULL. */
+/* A probe with one program: a tracepoint ("category:event") or a vmlinux function. */
+#define CANDIDATE(kind_, target_, prog_, proto_, variants_)                                   \
+	{ .kind = (kind_), .target = (target_), .prog = (prog_), .proto = (proto_),          \
+	  .variants = (variants_) }
+/* A function's entry and return (fentry+fexit, kprobe+kretprobe), in module_ (NULL:
+ * vmlinux). */
+#define CANDIDATE_PAIR(kind_, target_, module_, prog_, ret_prog_, proto_)                     \
+	{ .kind = (kind_), .target = (target_), .module = (module_), .prog = (prog_),        \
+	  .ret_prog = (ret_prog_), .proto = (proto_) }
+/* A logical probe and its candidates (an array, counted here). */
+#define PROBE(name_, description_, group_, optional_, candidates_)                            \
+	{ .name = (name_), .description = (description_), .group = (group_),                 \
+	  .optional = (optional_), .candidates = (candidates_),                                \
+	  .candidate_count = sizeof(candidates_) / sizeof((candidates_)[0]) }
 
 const char *attach_kind_name(enum attach_kind kind);
 /* Whether a space-separated list (variants) holds this word. */
@@ -142,6 +164,17 @@ int targets_check_func_proto(struct kfacts *kf, const struct probe_candidate *c,
 struct bpf_program;
 struct bpf_link;
 
+/* KRETPROBE_MAXACTIVE_MAX in kernel/trace/trace_kprobe.c (4.12 to 6.18 at least): the most
+ * instances a tracefs kretprobe may ask for.
+ * commit 696ced4fb1d7 ("tracing/kprobes: expose maxactive for kretprobe in kprobe_events"),
+ * v4.12 */
+#define KRETPROBE_MAXACTIVE_MAX 4096
+
+/* How to attach, beyond the candidate itself. Zeroed: every backend's defaults. */
+struct attach_opts {
+	int kretprobe_maxactive; /* 1 to KRETPROBE_MAXACTIVE_MAX; 0 = the most */
+};
+
 struct backend {
 	enum backend_kind kind;
 	/* Can this kernel serve c? 0 = yes, with the concrete target name written to target
@@ -154,11 +187,14 @@ struct backend {
 		       const struct probe_candidate *c, const char *target);
 	/* After load: attach prog (and ret). links[0..1] receive the links. */
 	int (*attach)(struct bpf_program *prog, struct bpf_program *ret,
-		      const struct probe_candidate *c, const char *target, struct bpf_link *links[2]);
-	/* Events the kernel dropped on this link before its program could run (a kretprobe out
-	 * of instances, a kprobe hit while another ran), so that no loss stays silent. NULL
-	 * where the kind has no such count; -errno where the kernel cannot say. */
-	int (*missed)(struct bpf_link *link, uint64_t *count);
+		      const struct probe_candidate *c, const char *target,
+		      const struct attach_opts *opts, struct bpf_link *links[2]);
+	/* Events the kernel dropped before the programs could run (a kretprobe out of
+	 * instances, a kprobe hit while another ran), so that no loss stays silent: the sum
+	 * over those of links[0..n) that this backend attached (the others are skipped), read
+	 * once per call. NULL where the kind has no such count; -errno where the kernel
+	 * cannot say. */
+	int (*missed)(struct bpf_link *const *links, size_t n, uint64_t *count);
 };
 
 extern const struct backend backend_tracepoint;

@@ -127,6 +127,7 @@ static int session_init(struct session *s, struct invocation *inv, bool for_repo
 	s->obj.destroy = tool_destroy;
 	s->obj.tool = &s->t;
 	s->obj.btf_path = inv->common.btf_path;
+	s->obj.attach = inv->common.debug.attach;
 	err = kfacts_live_new(&kopts, &s->kf);
 	if (err) {
 		log_error("cannot read kernel facts: %s", strerror(-err));
@@ -204,8 +205,9 @@ static int event_loop(struct session *s)
 	return err < 0 ? err : 0;
 }
 
-int tracer_run(struct invocation *inv, const struct tracer_tool *tt)
+int tracer_run(struct invocation *inv)
 {
+	const struct tracer_tool *tt = inv->tool->tracer;
 	struct session s;
 	int err;
 

@@ -106,8 +106,9 @@ struct tracer_tool {
 	int (*tick)(struct tracer *t, bool final);
 };
 
-/* Run the tool until Ctrl-C, SIGTERM, SIGHUP, its duration, or its reader going away. */
-int tracer_run(struct invocation *inv, const struct tracer_tool *tt);
+/* Run inv->tool (its tracer) until Ctrl-C, SIGTERM, SIGHUP, its duration, or its reader
+ * going away: a tracing tool's run. */
+int tracer_run(struct invocation *inv);
 
 /* For `iotrace probes`: resolve and load (never attach) with the tool's default options,
  * then report. Returns 0 when the tool can run here. */

@@ -52,7 +52,9 @@ static bool has(uint64_t set, int cap)
 	return set & (1ULL << cap);
 }
 
-/* Kernels before 5.8 know neither CAP_BPF nor CAP_PERFMON. */
+/* Kernels before 5.8 know neither CAP_BPF nor CAP_PERFMON.
+ * commit 980737282232 ("capabilities: Introduce CAP_PERFMON to kernel and user space"), v5.8
+ * commit a17b53c4a4b5 ("bpf, capability: Introduce CAP_BPF"), v5.8 */
 static bool kernel_knows_cap_bpf(void)
 {
 	int last = 0;

@@ -737,7 +737,7 @@ def reads_completed(dev):
 @test
 def inflight_table_full_is_counted(stack):
     """More requests in flight at once than the in-flight table holds (16384 hash entries
-    behind the slots, crowded into 2 slots with IOTRACE_TEST_SLOT_MASK=1): 9 loop devices with
+    behind the slots, crowded into 2 slots with --debug slot-mask=1): 9 loop devices with
     mq-deadline and 2048 scheduler requests each, all over one loop device throttled to 1
     read a second, fio queueing 2048 reads at once on each. Then the throttle is lifted. Every read
     request the kernel completed on them is printed or counted as lost, "in-flight table
@@ -763,7 +763,7 @@ def inflight_table_full_is_counted(stack):
               jobs=[["--filename=" + dev] for dev in slow.devs])
     slow.add(fio.pid)
     cg.add(fio.pid)
-    b = Biosnoop(stack, ["-c", cg.path, "--json"], env={"IOTRACE_TEST_SLOT_MASK": "1"})
+    b = Biosnoop(stack, ["-c", cg.path, "--json", "--debug", "slot-mask=1"])
     b.wait_attached()
     before = [reads_completed(dev) for dev in slow.devs]
     fio.start()
@@ -891,15 +891,14 @@ def losses_are_counted_not_silent(stack):
 @test
 def crowded_slots_lose_nothing(stack):
     """The in-flight slots' claim races and the hash table behind them: with every request
-    hashed to one of two slots (IOTRACE_TEST_SLOT_MASK=1), four writers at once; each of
+    hashed to one of two slots (--debug slot-mask=1), four writers at once; each of
     their requests is printed exactly once, with its owner, and nothing is counted lost."""
     s = Scratch(stack)
     dev = loop_device(stack, s.file("a.img", 64 << 20))
     per_writer = 1500
     ws = [Writer(stack, "iot-crowd%d" % i, [[dev, "R", i << 23, 4096, per_writer]])
           for i in range(4)]
-    b = Biosnoop(stack, ["-d", os.path.basename(dev), "--json"],
-                 env={"IOTRACE_TEST_SLOT_MASK": "1"})
+    b = Biosnoop(stack, ["-d", os.path.basename(dev), "--json", "--debug", "slot-mask=1"])
     b.wait_attached()
     for w in ws:
         w.start()

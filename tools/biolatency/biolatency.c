@@ -65,7 +65,8 @@ enum {
 };
 
 static const struct argp_option biolatency_options[] = {
-	{ "timestamp", OPT_TIMESTAMP, NULL, 0, "Print the time of day (HH:MM:SS) before each interval", 0 },
+	{ "timestamp", OPT_TIMESTAMP, NULL, 0,
+	  "Print the time of day (HH:MM:SS) before each interval", 0 },
 	{ "queued", OPT_QUEUED, NULL, 0,
 	  "Include the time queued in the OS: latency from creation (or insertion) of the "
 	  "request, not from its issue to the device", 0 },
@@ -213,16 +214,13 @@ static int biolatency_validate(struct invocation *inv)
 /* ---- tracing ------------------------------------------------------------------------------ */
 
 struct biolatency_state {
-	struct biosnoop_bpf *skel;
-	bool started;
-	struct blockdev_table disks;
-	struct losses losses;
+	struct blockreq req;
+	bool started; /* biolatency_start finished: intervals may be printed */
 	struct biolat_set now, prev, delta;
 	struct biolat_print_opts popts;
 	uint64_t last_read_ns;  /* the previous snapshot: the current interval began here */
 	uint64_t next_print_ns; /* when the current interval is due; 0 = only at the end */
 	uint64_t printed;       /* intervals printed */
-	uint64_t swept_ns;
 	struct outbuf om;       /* the OpenMetrics file being written */
 };
 
@@ -243,22 +241,21 @@ static int biolatency_open(struct tracer *t, const struct bpf_object_open_opts *
 	const struct biolatency_opts *o = t->inv->opts;
 	int err;
 
-	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
-	if (!st->skel)
-		return errno ? -errno : -ENOMEM;
-	st->skel->rodata->aggregate = true;
-	st->skel->rodata->hist_per_disk = o->per_disk || o->openmetrics;
-	st->skel->rodata->hist_per_flags = o->per_flags;
-	st->skel->rodata->hist_queued = o->queued;
-	st->skel->rodata->hist_unit_ns = o->msecs ? 1000000ULL : 1000ULL;
+	err = blockreq_open(&st->req, t, opts, o->disk ? &o->range : NULL);
+	if (err)
+		return err;
+	st->req.skel->rodata->aggregate = true;
+	st->req.skel->rodata->hist_per_disk = o->per_disk || o->openmetrics;
+	st->req.skel->rodata->hist_per_flags = o->per_flags;
+	st->req.skel->rodata->hist_queued = o->queued;
+	st->req.skel->rodata->hist_unit_ns = o->msecs ? 1000000ULL : 1000ULL;
 	/* no event ever goes through it: the smallest ring buffer the kernel takes */
-	err = bpf_map__set_max_entries(st->skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
+	err = bpf_map__set_max_entries(st->req.skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
 	if (err) {
-		biosnoop_bpf__destroy(st->skel);
-		st->skel = NULL;
+		blockreq_close(&st->req);
 		return err;
 	}
-	*obj = st->skel->obj;
+	*obj = st->req.skel->obj;
 	return 0;
 }
 
@@ -266,10 +263,7 @@ static void biolatency_destroy(struct tracer *t)
 {
 	struct biolatency_state *st = t->state;
 
-	biosnoop_bpf__destroy(st->skel);
-	st->skel = NULL;
-	blockdev_free(&st->disks);
-	losses_free(&st->losses);
+	blockreq_close(&st->req);
 	biolat_set_free(&st->now);
 	biolat_set_free(&st->prev);
 	biolat_set_free(&st->delta);
@@ -280,14 +274,14 @@ static struct bpf_map *biolatency_events(struct tracer *t)
 {
 	struct biolatency_state *st = t->state;
 
-	return st->skel->maps.events;
+	return st->req.skel->maps.events;
 }
 
 /* The whole map into st->now (cumulative since start), disks named. Entries a completion
  * adds during the walk are counted now or at the next read, never lost. */
 static int read_hists(struct biolatency_state *st, uint64_t now_ns)
 {
-	struct bpf_map *map = st->skel->maps.hists;
+	struct bpf_map *map = st->req.skel->maps.hists;
 	struct biolat_key key, next, *prev = NULL;
 	struct biolat_value value;
 	struct blockdev_hit hit;
@@ -309,7 +303,7 @@ static int read_hists(struct biolatency_state *st, uint64_t now_ns)
 
 		if (!h->dev)
 			continue;
-		blockdev_resolve(&st->disks, h->dev, 0, now_ns, &hit);
+		blockdev_resolve(&st->req.disks, h->dev, 0, now_ns, &hit);
 		snprintf(h->disk, sizeof(h->disk), "%s", hit.disk);
 	}
 	return 0;
@@ -393,7 +387,7 @@ static int print_interval(struct tracer *t, uint64_t now_ns)
 	t->events = 0;
 	for (size_t i = 0; i < st->now.n; i++)
 		t->events += st->now.h[i].count;
-	losses_for_openmetrics(&st->losses, losses, &n_losses);
+	losses_for_openmetrics(&st->req.losses, losses, &n_losses);
 	if (o->openmetrics && !o->openmetrics_file) {
 		biolat_print_openmetrics(t->out, &st->now, &st->popts, losses, n_losses);
 	} else if (t->inv->common.format == FORMAT_JSON) {
@@ -422,12 +416,7 @@ static int biolatency_start(struct tracer *t)
 	size_t n_losses;
 	int err;
 
-	err = blockdev_init(&st->disks, "/", t->start.mono_ns);
-	if (err)
-		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
-			 strerror(-err));
-	err = losses_init(&st->losses, st->skel->maps.counters, biolatency_losses,
-			  ARRAY_SIZE(biolatency_losses));
+	err = blockreq_start(&st->req, t, biolatency_losses, ARRAY_SIZE(biolatency_losses));
 	if (err)
 		return err;
 	st->popts = (struct biolat_print_opts){
@@ -437,13 +426,12 @@ static int biolatency_start(struct tracer *t)
 		.extended = o->extended,
 	};
 	st->last_read_ns = t->start.mono_ns;
-	st->swept_ns = t->start.mono_ns;
 	if (o->interval_s)
 		st->next_print_ns = t->start.mono_ns + o->interval_s * 1000000000ULL;
 	/* the metric exists from the start, so that a scrape before the first interval finds
 	 * zeros rather than nothing */
 	if (o->openmetrics_file) {
-		losses_for_openmetrics(&st->losses, losses, &n_losses);
+		losses_for_openmetrics(&st->req.losses, losses, &n_losses);
 		err = write_openmetrics_file(st, o->openmetrics_file, losses, n_losses);
 		if (err)
 			return err;
@@ -468,12 +456,9 @@ static int biolatency_tick(struct tracer *t, bool final)
 
 	if (!st->started)
 		return 0;
-	if (now - st->swept_ns >= 5000000000ULL) {
-		blockreq_sweep_stale(st->skel->maps.inflight, &st->losses, now);
-		st->swept_ns = now;
-	}
+	blockreq_tick(&st->req, now);
 	/* (also refreshes the loss totals the OpenMetrics output shows) */
-	if (!final && (err = losses_tick(&st->losses, t, false)))
+	if (!final && (err = losses_tick(&st->req.losses, t, false)))
 		return err;
 	if (final || (st->next_print_ns && now + DUE_SLACK_NS >= st->next_print_ns &&
 		      (!o->count || st->printed + 1 < o->count))) {
@@ -484,7 +469,7 @@ static int biolatency_tick(struct tracer *t, bool final)
 		if (st->next_print_ns && st->next_print_ns < now)
 			st->next_print_ns = now + o->interval_s * 1000000000ULL;
 	}
-	return final ? losses_tick(&st->losses, t, true) : 0;
+	return final ? losses_tick(&st->req.losses, t, true) : 0;
 }
 
 /* Nothing is ever submitted to the ring buffer under `aggregate`. */
@@ -502,11 +487,6 @@ static const struct tracer_tool biolatency_tracer = {
 	.event = biolatency_event,
 	.tick = biolatency_tick,
 };
-
-static int biolatency_run(struct invocation *inv)
-{
-	return tracer_run(inv, &biolatency_tracer);
-}
 
 const struct tool tool_biolatency = {
 	.name = "biolatency",
@@ -551,7 +531,7 @@ const struct tool tool_biolatency = {
 	.options = biolatency_options,
 	.parse = biolatency_parse,
 	.validate = biolatency_validate,
-	.run = biolatency_run,
+	.run = tracer_run,
 	.tracer = &biolatency_tracer,
 	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biolatency_opts),

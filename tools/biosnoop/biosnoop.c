@@ -27,8 +27,8 @@
  * Variants of the "block" group, in order of preference:
  *   io     block_io_start tracepoint (6.5+): owner at creation; completion at
  *          block_rq_complete, which (unlike block_io_done) batches cannot skip
- *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions (5.10;
- *          6.1+ inline them, and inline means notrace)
+ *   acct   fentry/kprobe on blk_account_io_start/done, where those are real functions
+ *          (5.10; from 5.17 they are static inline, and inline means notrace)
  *   rq     block_rq_insert/issue/complete tracepoints: owner at insert, else at issue
  *   mq     fentry/kprobe on blk_mq_insert_request / blk_mq_start_request /
  *          blk_update_request + blk_mq_end_request_batch: the function path where
@@ -37,6 +37,19 @@
  *          blk_mq_end_request_batch: blk_update_request sees the first, and the batch
  *          probe is required, so that no driver's completions go unseen
  *   io-classic, rq-classic   classic tracepoints, keyed by dev+sector (no request pointer)
+ * The kernel changes behind them:
+ *   commit 5a80bd075f3b ("block: introduce block_io_start/block_io_done tracepoints"), v6.5
+ *   commit be6bfe36db17 ("block: inline hot paths of blk_account_io_*()"), v5.16: the
+ *     out-of-line half became __blk_account_io_start/done (hence those targets)
+ *   commit 450b7879e345 ("block: move blk_account_io_{start,done} to blk-mq.c"), v5.17:
+ *     static inline there, so absent or notrace; kprobes refuse notrace functions since
+ *     commit 45408c4f9250 ("tracing: kprobes: Prohibit probing on notrace function")
+ *   commit 2bd215df791b ("blk-mq: move blk_mq_sched_insert_request to blk-mq.c"), v6.4:
+ *     blk_mq_sched_insert_request became blk_mq_insert_request
+ *   commit a54895fa057c ("block: remove the request_queue to argument request based
+ *     tracepoints"), v5.11 and 5.10.137: block_rq_insert/issue lost their queue argument
+ *     (the *_q programs serve the kernels before)
+ *   commit f794f3351f26 ("block: add support for blk_mq_end_request_batch()"), v5.16
  * Issue tracepoints carry the request pointer and fit every pointer-keyed variant; insert
  * is optional: requests issued directly never pass through it, and then the owner is taken
  * at issue. In the mq variant a request a task plugs (O_DIRECT writes on a block device do)
@@ -48,40 +61,53 @@
 #define PTR_VARIANTS "io acct rq mq"
 
 static const struct probe_candidate created[] = {
-	{ ATTACH_TP_BTF, "block:block_io_start", NULL, "tp_btf_io_start", NULL, "request", "io" },
-	{ ATTACH_RAW_TP, "block:block_io_start", NULL, "raw_tp_io_start", NULL, "request", "io" },
-	{ ATTACH_FENTRY, "__blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
-	{ ATTACH_FENTRY, "blk_account_io_start", NULL, "fentry_acct_start", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "__blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "blk_account_io_start", NULL, "kprobe_acct_start", NULL, "request", "acct" },
-	{ ATTACH_TRACEPOINT, "block:block_io_start", NULL, "tp_io_start", NULL, NULL, "io-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_io_start", "tp_btf_io_start", "request", "io"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_io_start", "raw_tp_io_start", "request", "io"),
+	CANDIDATE(ATTACH_FENTRY, "__blk_account_io_start", "fentry_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_FENTRY, "blk_account_io_start", "fentry_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "__blk_account_io_start", "kprobe_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "blk_account_io_start", "kprobe_acct_start", "request", "acct"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_io_start", "tp_io_start", NULL, "io-classic"),
 };
 
 static const struct probe_candidate inserted[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert", NULL, "request", "rq" },
-	{ ATTACH_TP_BTF, "block:block_rq_insert", NULL, "tp_btf_rq_insert_q", NULL, "request_queue,request", "rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert", NULL, "request", "rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_insert", NULL, "raw_tp_rq_insert_q", NULL, "request_queue,request", "rq" },
-	{ ATTACH_FENTRY, "blk_mq_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
-	{ ATTACH_FENTRY, "blk_mq_sched_insert_request", NULL, "fentry_insert_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_sched_insert_request", NULL, "kprobe_insert_request", NULL, "request", "mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_insert", NULL, "tp_rq_insert", NULL, NULL, "rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_insert", "tp_btf_rq_insert", "request", "rq"),
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_insert", "tp_btf_rq_insert_q",
+		  "request_queue,request", "rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_insert", "raw_tp_rq_insert", "request", "rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_insert", "raw_tp_rq_insert_q",
+		  "request_queue,request", "rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_insert_request", "fentry_insert_request", "request", "mq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_sched_insert_request", "fentry_insert_request",
+		  "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_insert_request", "kprobe_insert_request", "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_sched_insert_request", "kprobe_insert_request",
+		  "request", "mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_insert", "tp_rq_insert", NULL, "rq-classic"),
 };
 
 static const struct probe_candidate plugged[] = {
-	{ ATTACH_FENTRY, "blk_add_rq_to_plug", NULL, "fentry_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
-	{ ATTACH_KPROBE, "blk_add_rq_to_plug", NULL, "kprobe_add_rq_to_plug", NULL, "blk_plug,request", "mq" },
+	CANDIDATE(ATTACH_FENTRY, "blk_add_rq_to_plug", "fentry_add_rq_to_plug",
+		  "blk_plug,request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_add_rq_to_plug", "kprobe_add_rq_to_plug",
+		  "blk_plug,request", "mq"),
 };
 
 static const struct probe_candidate issued[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue", NULL, "request", PTR_VARIANTS },
-	{ ATTACH_TP_BTF, "block:block_rq_issue", NULL, "tp_btf_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
-	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue", NULL, "request", PTR_VARIANTS },
-	{ ATTACH_RAW_TP, "block:block_rq_issue", NULL, "raw_tp_rq_issue_q", NULL, "request_queue,request", PTR_VARIANTS },
-	{ ATTACH_FENTRY, "blk_mq_start_request", NULL, "fentry_start_request", NULL, "request", "acct mq" },
-	{ ATTACH_KPROBE, "blk_mq_start_request", NULL, "kprobe_start_request", NULL, "request", "acct mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_issue", NULL, "tp_rq_issue", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_issue", "tp_btf_rq_issue",
+		  "request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_issue", "tp_btf_rq_issue_q",
+		  "request_queue,request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_issue", "raw_tp_rq_issue",
+		  "request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_issue", "raw_tp_rq_issue_q",
+		  "request_queue,request", PTR_VARIANTS),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_start_request", "fentry_start_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_start_request", "kprobe_start_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_issue", "tp_rq_issue",
+		  NULL, "io-classic rq-classic"),
 };
 
 /* Tracepoint variants complete at block_rq_complete, not block_io_done: a batch of NVMe
@@ -89,36 +115,48 @@ static const struct probe_candidate issued[] = {
  * timestamp (iostats=0, no scheduler), while block_rq_complete fires for every request,
  * batched or not (blk_update_request, blk_complete_request). */
 static const struct probe_candidate done[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_complete", NULL, "tp_btf_rq_complete", NULL, "request", "io rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_complete", NULL, "raw_tp_rq_complete", NULL, "request", "io rq" },
-	{ ATTACH_FENTRY, "blk_account_io_done", NULL, "fentry_acct_done", NULL, "request", "acct" },
-	{ ATTACH_KPROBE, "blk_account_io_done", NULL, "kprobe_acct_done", NULL, "request", "acct" },
-	{ ATTACH_FENTRY, "blk_update_request", NULL, "fentry_update_request", NULL, "request", "mq" },
-	{ ATTACH_KPROBE, "blk_update_request", NULL, "kprobe_update_request", NULL, "request", "mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_complete", NULL, "tp_rq_complete", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_complete", "tp_btf_rq_complete",
+		  "request", "io rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_complete", "raw_tp_rq_complete",
+		  "request", "io rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_account_io_done", "fentry_acct_done", "request", "acct"),
+	CANDIDATE(ATTACH_KPROBE, "blk_account_io_done", "kprobe_acct_done", "request", "acct"),
+	CANDIDATE(ATTACH_FENTRY, "blk_update_request", "fentry_update_request", "request", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_update_request", "kprobe_update_request", "request", "mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_complete", "tp_rq_complete",
+		  NULL, "io-classic rq-classic"),
 };
 
 static const struct probe_candidate done_batch[] = {
-	{ ATTACH_FENTRY, "blk_mq_end_request_batch", NULL, "fentry_end_request_batch", NULL, "io_comp_batch", "mq" },
-	{ ATTACH_KPROBE, "blk_mq_end_request_batch", NULL, "kprobe_end_request_batch", NULL, "io_comp_batch", "mq" },
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_end_request_batch", "fentry_end_request_batch",
+		  "io_comp_batch", "mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_end_request_batch", "kprobe_end_request_batch",
+		  "io_comp_batch", "mq"),
 };
 
 static const struct probe_candidate gone[] = {
-	{ ATTACH_TP_BTF, "block:block_rq_merge", NULL, "tp_btf_rq_merge", NULL, "request", "io rq" },
-	{ ATTACH_RAW_TP, "block:block_rq_merge", NULL, "raw_tp_rq_merge", NULL, "request", "io rq" },
-	{ ATTACH_FENTRY, "blk_mq_free_request", NULL, "fentry_free_request", NULL, "request", "acct mq" },
-	{ ATTACH_KPROBE, "blk_mq_free_request", NULL, "kprobe_free_request", NULL, "request", "acct mq" },
-	{ ATTACH_TRACEPOINT, "block:block_rq_merge", NULL, "tp_rq_merge", NULL, NULL, "io-classic rq-classic" },
+	CANDIDATE(ATTACH_TP_BTF, "block:block_rq_merge", "tp_btf_rq_merge", "request", "io rq"),
+	CANDIDATE(ATTACH_RAW_TP, "block:block_rq_merge", "raw_tp_rq_merge", "request", "io rq"),
+	CANDIDATE(ATTACH_FENTRY, "blk_mq_free_request", "fentry_free_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_KPROBE, "blk_mq_free_request", "kprobe_free_request",
+		  "request", "acct mq"),
+	CANDIDATE(ATTACH_TRACEPOINT, "block:block_rq_merge", "tp_rq_merge",
+		  NULL, "io-classic rq-classic"),
 };
 
 static const struct probe_spec biosnoop_probes[] = {
-	{ "io_start", "request created: owner task, queue start", "block", false, created, ARRAY_SIZE(created) },
-	{ "io_insert", "request queued: owner where creation is not traceable", "block", true, inserted, ARRAY_SIZE(inserted) },
-	{ "io_plug", "request plugged by its submitter: owner where creation is not traceable", "block", true, plugged, ARRAY_SIZE(plugged) },
-	{ "io_issue", "request issued to the device", "block", false, issued, ARRAY_SIZE(issued) },
-	{ "io_done", "request completed", "block", false, done, ARRAY_SIZE(done) },
-	{ "io_done_batch", "requests completed in a batch (NVMe, polled I/O)", "block", false, done_batch, ARRAY_SIZE(done_batch) },
-	{ "io_gone", "request merged away or freed: its entry goes, counted", "block", true, gone, ARRAY_SIZE(gone) },
+	PROBE("io_start", "request created: owner task, queue start", "block", false, created),
+	PROBE("io_insert", "request queued: owner where creation is not traceable",
+	      "block", true, inserted),
+	PROBE("io_plug", "request plugged by its submitter: owner where creation is not traceable",
+	      "block", true, plugged),
+	PROBE("io_issue", "request issued to the device", "block", false, issued),
+	PROBE("io_done", "request completed", "block", false, done),
+	PROBE("io_done_batch", "requests completed in a batch (NVMe, polled I/O)",
+	      "block", false, done_batch),
+	PROBE("io_gone", "request merged away or freed: its entry goes, counted",
+	      "block", true, gone),
 };
 
 static const struct probe_group biosnoop_groups[] = {
@@ -126,14 +164,15 @@ static const struct probe_group biosnoop_groups[] = {
 };
 
 const struct probe_table biosnoop_probe_table = {
-	biosnoop_probes, ARRAY_SIZE(biosnoop_probes), biosnoop_groups, ARRAY_SIZE(biosnoop_groups),
+	.probes = biosnoop_probes,
+	.probe_count = ARRAY_SIZE(biosnoop_probes),
+	.groups = biosnoop_groups,
+	.group_count = ARRAY_SIZE(biosnoop_groups),
 	.needs_kernel_btf = true,
 };
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-#define PID_MAX_LIMIT 4194304ULL /* the kernel's ceiling for pid_max */
-#define MAX_DURATION_NS (366ULL * 24 * 3600 * 1000000000ULL)
 
 struct biosnoop_opts {
 	uint64_t min_lat_ns;
@@ -212,11 +251,7 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 		o->disk = arg;
 		return 0;
 	case OPT_PID:
-		if (parse_u64(arg, PID_MAX_LIMIT, &v) || v == 0)
-			return opt_error(state, "invalid --pid '%s': expected a process ID, 1 to %llu", arg,
-					 PID_MAX_LIMIT);
-		o->pid = (uint32_t)v;
-		return 0;
+		return opt_parse_pid(state, arg, &o->pid);
 	case OPT_CGROUP:
 		if (!*arg)
 			return opt_error(state, "invalid --cgroup '': expected a cgroup v2 directory");
@@ -225,7 +260,7 @@ static int biosnoop_parse(int key, char *arg, struct argp_state *state, void *op
 	case ARGP_KEY_ARG:
 		if (o->duration_arg)
 			return opt_error(state, "unexpected argument '%s': give one DURATION", arg);
-		if (parse_decimal_ns(arg, 1000000000ULL, MAX_DURATION_NS, &v) || v < 1000000ULL)
+		if (parse_decimal_ns(arg, 1000000000ULL, MAX_RUN_MS * 1000000ULL, &v) || v < 1000000ULL)
 			return opt_error(state,
 					 "invalid DURATION '%s': expected seconds, at least 0.001 and at most one year",
 					 arg);
@@ -302,12 +337,8 @@ static int biosnoop_validate(struct invocation *inv)
 /* ---- tracing ------------------------------------------------------------------------------ */
 
 struct biosnoop_state {
-	struct biosnoop_bpf *skel;
-	bool started;
-	struct blockdev_table disks;
+	struct blockreq req;
 	struct biosnoop_printer printer;
-	struct losses losses;
-	uint64_t swept_ns; /* last sweep of stale in-flight entries */
 };
 
 static const struct loss_kind biosnoop_losses[] = {
@@ -326,22 +357,15 @@ static int biosnoop_open(struct tracer *t, const struct bpf_object_open_opts *op
 {
 	struct biosnoop_state *st = t->state;
 	const struct biosnoop_opts *o = t->inv->opts;
-	const char *slot_mask;
 
-	st->skel = blockreq_open_object(t, opts, o->disk ? &o->range : NULL);
-	if (!st->skel)
-		return errno ? -errno : -ENOMEM;
-	/* tests only (tests/live): fewer in-flight slots, so that the fallback paths run */
-	slot_mask = getenv("IOTRACE_TEST_SLOT_MASK");
-	if (slot_mask) {
-		st->skel->rodata->inflight_slot_mask &= (uint32_t)strtoul(slot_mask, NULL, 0);
-		log_info("IOTRACE_TEST_SLOT_MASK: in-flight slot mask 0x%x",
-			 st->skel->rodata->inflight_slot_mask);
-	}
-	st->skel->rodata->min_lat_ns = o->min_lat_ns;
-	st->skel->rodata->filter_tgid = o->pid;
-	st->skel->rodata->filter_cgroup = o->cgroup != NULL;
-	*obj = st->skel->obj;
+	int err = blockreq_open(&st->req, t, opts, o->disk ? &o->range : NULL);
+
+	if (err)
+		return err;
+	st->req.skel->rodata->min_lat_ns = o->min_lat_ns;
+	st->req.skel->rodata->filter_tgid = o->pid;
+	st->req.skel->rodata->filter_cgroup = o->cgroup != NULL;
+	*obj = st->req.skel->obj;
 	return 0;
 }
 
@@ -350,18 +374,14 @@ static void biosnoop_destroy(struct tracer *t)
 {
 	struct biosnoop_state *st = t->state;
 
-	biosnoop_bpf__destroy(st->skel);
-	st->skel = NULL;
-	blockdev_free(&st->disks);
-	losses_free(&st->losses);
-	st->started = false;
+	blockreq_close(&st->req);
 }
 
 static struct bpf_map *biosnoop_events(struct tracer *t)
 {
 	struct biosnoop_state *st = t->state;
 
-	return st->skel->maps.events;
+	return st->req.skel->maps.events;
 }
 
 /* The map holds a reference to the cgroup itself, so the descriptor can go right away. */
@@ -376,7 +396,7 @@ static int set_cgroup_filter(struct biosnoop_state *st, const char *dir)
 		log_error("cannot open cgroup %s: %s", dir, strerror(errno));
 		return err;
 	}
-	err = bpf_map__update_elem(st->skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd),
+	err = bpf_map__update_elem(st->req.skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd),
 				   BPF_ANY);
 	if (err)
 		log_error("cannot set the cgroup filter to %s: %s", dir, strerror(-err));
@@ -402,19 +422,13 @@ static int biosnoop_start(struct tracer *t)
 
 	if (o->cgroup && (err = set_cgroup_filter(st, o->cgroup)))
 		return err;
-	err = blockdev_init(&st->disks, "/", t->start.mono_ns);
-	if (err)
-		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
-			 strerror(-err));
-	err = losses_init(&st->losses, st->skel->maps.counters, biosnoop_losses,
-			  ARRAY_SIZE(biosnoop_losses));
+	err = blockreq_start(&st->req, t, biosnoop_losses, ARRAY_SIZE(biosnoop_losses));
 	if (err)
 		return err;
-	popts.disk_width = st->disks.longest_disk_name;
-	popts.part_width = st->disks.longest_part_name;
+	popts.disk_width = st->req.disks.longest_disk_name;
+	popts.part_width = st->req.disks.longest_part_name;
 	biosnoop_printer_init(&st->printer, &popts);
 	biosnoop_print_header(&st->printer, t->out);
-	st->started = true;
 	return 0;
 }
 
@@ -426,7 +440,7 @@ static int biosnoop_event(struct tracer *t, const void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	blockdev_resolve(&st->disks, e->dev, e->sector, e->ts_ns, &hit);
+	blockdev_resolve(&st->req.disks, e->dev, e->sector, e->ts_ns, &hit);
 	biosnoop_print_event(&st->printer, t->out, e, hit.disk, hit.partition);
 	return 0;
 }
@@ -436,13 +450,10 @@ static int biosnoop_tick(struct tracer *t, bool final)
 	struct biosnoop_state *st = t->state;
 	uint64_t now = tracer_now_ns(CLOCK_MONOTONIC);
 
-	if (!st->started)
+	if (!st->req.started)
 		return 0;
-	if (now - st->swept_ns >= 5000000000ULL) {
-		blockreq_sweep_stale(st->skel->maps.inflight, &st->losses, now);
-		st->swept_ns = now;
-	}
-	return losses_tick(&st->losses, t, final);
+	blockreq_tick(&st->req, now);
+	return losses_tick(&st->req.losses, t, final);
 }
 
 static const struct tracer_tool biosnoop_tracer = {
@@ -454,11 +465,6 @@ static const struct tracer_tool biosnoop_tracer = {
 	.event = biosnoop_event,
 	.tick = biosnoop_tick,
 };
-
-static int biosnoop_run(struct invocation *inv)
-{
-	return tracer_run(inv, &biosnoop_tracer);
-}
 
 const struct tool tool_biosnoop = {
 	.name = "biosnoop",
@@ -536,7 +542,7 @@ const struct tool tool_biosnoop = {
 	.options = biosnoop_options,
 	.parse = biosnoop_parse,
 	.validate = biosnoop_validate,
-	.run = biosnoop_run,
+	.run = tracer_run,
 	.tracer = &biosnoop_tracer,
 	.probes = &biosnoop_probe_table,
 	.opts_size = sizeof(struct biosnoop_opts),

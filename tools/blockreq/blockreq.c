@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "blockreq/blockreq.h"
+#include "util/util.h"
 
 #include "biosnoop.h"
 #include "biosnoop.skel.h"
@@ -90,7 +91,7 @@ out:
  * collected first because deleting during the walk restarts it. */
 #define SWEEP_BATCH 256
 
-void blockreq_sweep_stale(struct bpf_map *inflight, struct losses *losses, uint64_t now_ns)
+static void sweep_stale(struct bpf_map *inflight, struct losses *losses, uint64_t now_ns)
 {
 	struct bpf_map *map = inflight;
 	struct biosnoop_inflight_key dead[SWEEP_BATCH], key, *prev = NULL;
@@ -113,18 +114,57 @@ void blockreq_sweep_stale(struct bpf_map *inflight, struct losses *losses, uint6
 		losses_add(losses, BIOSNOOP_STALE, removed);
 }
 
-struct biosnoop_bpf *blockreq_open_object(struct tracer *t, const struct bpf_object_open_opts *opts,
-					  const struct blockdev_range *disk)
+int blockreq_open(struct blockreq *b, struct tracer *t, const struct bpf_object_open_opts *opts,
+		  const struct blockdev_range *disk)
 {
 	struct biosnoop_bpf *skel = biosnoop_bpf__open_opts(opts);
 
 	if (!skel)
-		return NULL;
+		return errno ? -errno : -ENOMEM;
 	skel->rodata->owner_known_at_creation = tracer_chosen(t, "io_start") != NULL;
+	/* --debug slot-mask: fewer in-flight slots, so that the tests reach the table behind */
+	skel->rodata->inflight_slot_mask &= t->inv->common.debug.slot_mask;
+	if (t->inv->common.debug.slot_mask != UINT32_MAX)
+		log_info("--debug slot-mask: in-flight slot mask 0x%x",
+			 skel->rodata->inflight_slot_mask);
 	if (disk) {
 		skel->rodata->filter_dev = disk->disk_dev;
 		skel->rodata->filter_sector_start = disk->start;
 		skel->rodata->filter_sector_end = disk->end;
 	}
-	return skel;
+	b->skel = skel;
+	return 0;
+}
+
+void blockreq_close(struct blockreq *b)
+{
+	biosnoop_bpf__destroy(b->skel);
+	b->skel = NULL;
+	blockdev_free(&b->disks);
+	losses_free(&b->losses);
+	b->started = false;
+}
+
+int blockreq_start(struct blockreq *b, struct tracer *t, const struct loss_kind *kinds,
+		   size_t n_kinds)
+{
+	int err = blockdev_init(&b->disks, "/", t->start.mono_ns);
+
+	if (err)
+		log_warn("cannot read block device names (%s): disks are shown as MAJ:MIN",
+			 strerror(-err));
+	err = losses_init(&b->losses, b->skel->maps.counters, kinds, n_kinds);
+	if (err)
+		return err;
+	b->swept_ns = t->start.mono_ns;
+	b->started = true;
+	return 0;
+}
+
+void blockreq_tick(struct blockreq *b, uint64_t now_ns)
+{
+	if (!b->started || now_ns - b->swept_ns < 5000000000ULL)
+		return;
+	sweep_stale(b->skel->maps.inflight, &b->losses, now_ns);
+	b->swept_ns = now_ns;
 }

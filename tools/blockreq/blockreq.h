@@ -14,20 +14,34 @@ struct bpf_map;
 struct bpf_object_open_opts;
 struct tracer;
 
-/* The block-request BPF object (probes/biosnoop.bpf.c) opened for a tool of this family,
- * with the settings every one of them needs: the -d range (NULL: every disk) and whether the
- * chosen variant sees each request's creation. The caller sets its own rodata, then loads.
- * NULL with errno set on failure. */
-struct biosnoop_bpf *blockreq_open_object(struct tracer *t, const struct bpf_object_open_opts *opts,
-					  const struct blockdev_range *disk);
+/* What a block-request tool keeps while it runs, beside its own state. */
+struct blockreq {
+	struct biosnoop_bpf *skel;
+	struct blockdev_table disks; /* names of disks and partitions, from sysfs */
+	struct losses losses;
+	uint64_t swept_ns; /* last sweep of stale in-flight entries */
+	bool started;      /* blockreq_start succeeded */
+};
+
+/* Open the block-request BPF object (probes/biosnoop.bpf.c) with what every tool of the
+ * family needs set: the -d range (NULL: every disk), whether the chosen variant sees each
+ * request's creation, --debug slot-mask. The caller sets its own rodata, then the engine
+ * loads. 0 or -errno. */
+int blockreq_open(struct blockreq *b, struct tracer *t, const struct bpf_object_open_opts *opts,
+		  const struct blockdev_range *disk);
+/* Also between the engine's attempts, before blockreq_start: everything is optional. */
+void blockreq_close(struct blockreq *b);
+/* After attaching: disk names (without them disks show as MAJ:MIN, with a warning) and the
+ * loss counters, of these kinds. 0 or -errno. */
+int blockreq_start(struct blockreq *b, struct tracer *t, const struct loss_kind *kinds,
+		   size_t n_kinds);
+/* Every tick: entries of the in-flight table older than BIOSNOOP_STALE_NS (their
+ * completion went unseen) are removed and counted as stale, every 5 seconds. */
+void blockreq_tick(struct blockreq *b, uint64_t now_ns);
 
 /* -d DISK: a disk or partition name, MAJ:MIN, or a path to the device node, resolved to a
  * range. A disk whose driver takes bios (device-mapper, md, zram) is refused, naming its
  * member disks, which carry its requests. 0 or a usage error (-EINVAL, message printed). */
 int blockreq_validate_disk(struct invocation *inv, const char *disk, struct blockdev_range *range);
-
-/* Entries of the in-flight table older than BIOSNOOP_STALE_NS (their completion went
- * unseen) are removed and counted as stale: at most a batch per call, each a syscall. */
-void blockreq_sweep_stale(struct bpf_map *inflight, struct losses *losses, uint64_t now_ns);
 
 #endif

@@ -18,34 +18,32 @@
 
 /* one of the file system's own functions, in its module or built in */
 #define FS_FN(mod, fn, prog, proto)                                                                \
-	{ ATTACH_FENTRY, fn, mod, "fentry_" prog, "fexit_" prog, proto, NULL },                    \
-	{ ATTACH_FENTRY, fn, NULL, "fentry_" prog, "fexit_" prog, proto, NULL },                   \
-	{ ATTACH_KPROBE, fn, mod, "kprobe_" prog, "kretprobe_" prog, proto, NULL },                \
-	{ ATTACH_KPROBE, fn, NULL, "kprobe_" prog, "kretprobe_" prog, proto, NULL }
+	CANDIDATE_PAIR(ATTACH_FENTRY, fn, mod, "fentry_" prog, "fexit_" prog, proto),              \
+	CANDIDATE_PAIR(ATTACH_FENTRY, fn, NULL, "fentry_" prog, "fexit_" prog, proto),             \
+	CANDIDATE_PAIR(ATTACH_KPROBE, fn, mod, "kprobe_" prog, "kretprobe_" prog, proto),          \
+	CANDIDATE_PAIR(ATTACH_KPROBE, fn, NULL, "kprobe_" prog, "kretprobe_" prog, proto)
 
 /* a function the kernel shares between file systems: always in vmlinux, filtered by s_magic */
 #define SHARED_FN(fn, prog, proto)                                                                 \
-	{ ATTACH_FENTRY, fn, NULL, "fentry_" prog, "fexit_" prog, proto, NULL },                   \
-	{ ATTACH_KPROBE, fn, NULL, "kprobe_" prog, "kretprobe_" prog, proto, NULL }
+	CANDIDATE_PAIR(ATTACH_FENTRY, fn, NULL, "fentry_" prog, "fexit_" prog, proto),             \
+	CANDIDATE_PAIR(ATTACH_KPROBE, fn, NULL, "kprobe_" prog, "kretprobe_" prog, proto)
 
 #define RW "kiocb,iov_iter"
 #define OPEN "inode,file"
 #define FSYNC "file"
 
-#define PROBE(name, what, cands, optional)                                                         \
-	{ name, what, NULL, optional, cands, ARRAY_SIZE(cands) }
-
 /* The four logical probes every member has; open and fsync are optional (zfsslower's
  * choice, kept): the reads and writes are the point. */
 #define FS_PROBES(title, r, w, o, s)                                                               \
-	PROBE("read", title " file read (entry and return)", r, false),                           \
-	PROBE("write", title " file write (entry and return)", w, false),                         \
-	PROBE("open", title " file open (entry and return)", o, true),                            \
-	PROBE("fsync", title " fsync (entry and return)", s, true)
+	PROBE("read", title " file read (entry and return)", NULL, false, r),                     \
+	PROBE("write", title " file write (entry and return)", NULL, false, w),                   \
+	PROBE("open", title " file open (entry and return)", NULL, true, o),                      \
+	PROBE("fsync", title " fsync (entry and return)", NULL, true, s)
 
 #define FS_TABLE(var, ...)                                                                         \
 	static const struct probe_spec var##_specs[] = { __VA_ARGS__ };                           \
-	const struct probe_table var = { var##_specs, ARRAY_SIZE(var##_specs), NULL, 0,          \
+	const struct probe_table var = { .probes = var##_specs,                                   \
+					 .probe_count = ARRAY_SIZE(var##_specs),                           \
 					 .needs_kernel_btf = true }
 
 /* ---- ext4 (also serves ext2/ext3 mounts: same s_magic, as BCC's ext4slower) -------------- */
@@ -82,7 +80,7 @@ static const struct probe_candidate nfs_opens[] = { FS_FN("nfs", "nfs_file_open"
 static const struct probe_candidate nfs4_opens[] = { FS_FN("nfsv4", "nfs4_file_open", "open2", OPEN) };
 static const struct probe_candidate nfs_fsyncs[] = { FS_FN("nfs", "nfs_file_fsync", "fsync", FSYNC) };
 FS_TABLE(nfsslower_probe_table, FS_PROBES("NFS", nfs_reads, nfs_writes, nfs_opens, nfs_fsyncs),
-	 PROBE("open_v4", "NFSv4 file open (entry and return)", nfs4_opens, true));
+	 PROBE("open_v4", "NFSv4 file open (entry and return)", NULL, true, nfs4_opens));
 
 /* ---- ZFS ------------------------------------------------------------------------------------
  * The read/write entry points changed names across OpenZFS versions and kernels:
@@ -93,7 +91,7 @@ FS_TABLE(nfsslower_probe_table, FS_PROBES("NFS", nfs_reads, nfs_writes, nfs_open
  * matched exactly because zpl_read_common (a helper with another signature) sits beside them.
  * fentry needs BTF for the zfs module, which Debian's DKMS builds do not have: kprobes then.
  * ZFS is never built into Linux: the module only. */
-#define ZFS_PAIR(kind, target, entry, ret, proto) { kind, target, "zfs", entry, ret, proto, NULL }
+#define ZFS_PAIR(kind, target, entry, ret, proto) CANDIDATE_PAIR(kind, target, "zfs", entry, ret, proto)
 
 static const struct probe_candidate zfs_reads[] = {
 	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_read*", "fentry_iter_read", "fexit_iter_read", "kiocb,iov_iter"),
@@ -125,10 +123,10 @@ static const struct probe_candidate zfs_fsyncs[] = {
 
 /* zfsslower's descriptions, as `iotrace probes zfsslower` has always printed them */
 FS_TABLE(zfsslower_probe_table,
-	 PROBE("read", "ZFS file read (entry and return)", zfs_reads, false),
-	 PROBE("write", "ZFS file write (entry and return)", zfs_writes, false),
-	 PROBE("open", "ZFS file open (entry and return)", zfs_opens, true),
-	 PROBE("fsync", "ZFS fsync (entry and return)", zfs_fsyncs, true));
+	 PROBE("read", "ZFS file read (entry and return)", NULL, false, zfs_reads),
+	 PROBE("write", "ZFS file write (entry and return)", NULL, false, zfs_writes),
+	 PROBE("open", "ZFS file open (entry and return)", NULL, true, zfs_opens),
+	 PROBE("fsync", "ZFS fsync (entry and return)", NULL, true, zfs_fsyncs));
 
 /* ---- the family ----------------------------------------------------------------------------- */
 extern const struct tool tool_btrfsslower, tool_ext4slower, tool_nfsslower, tool_xfsslower,

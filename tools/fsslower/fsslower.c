@@ -65,7 +65,6 @@ static int set_min(struct argp_state *state, struct fsslower_opts *o, const char
 static int fsslower_parse(int key, char *arg, struct argp_state *state, void *opts)
 {
 	struct fsslower_opts *o = opts;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_TYPE:
@@ -81,10 +80,7 @@ static int fsslower_parse(int key, char *arg, struct argp_state *state, void *op
 			return opt_error(state, "unexpected argument '%s': only MIN_MS is positional", arg);
 		return set_min(state, o, arg, "MIN_MS");
 	case OPT_PID:
-		if (parse_u64(arg, 0x3fffffff, &v) || v == 0)
-			return opt_error(state, "invalid --pid '%s': expected a process ID", arg);
-		o->pid = (uint32_t)v;
-		return 0;
+		return opt_parse_pid(state, arg, &o->pid);
 	case OPT_BCC_CSV:
 		o->bcc_csv = true;
 		return 0;
@@ -249,11 +245,6 @@ static const struct tracer_tool fsslower_tracer = {
 	.tick = fsslower_tick,
 };
 
-static int fsslower_run(struct invocation *inv)
-{
-	return tracer_run(inv, &fsslower_tracer);
-}
-
 /* fsslower -t FS runs as FS's own tool (its probe table, its name in `probes` reports);
  * messages keep saying "fsslower" (inv->progname) */
 static int fsslower_type_run(struct invocation *inv)
@@ -262,7 +253,7 @@ static int fsslower_type_run(struct invocation *inv)
 	struct invocation as_fs = *inv;
 
 	as_fs.tool = o->fs->tool;
-	return tracer_run(&as_fs, &fsslower_tracer);
+	return tracer_run(&as_fs);
 }
 
 /* ---- the tools ---------------------------------------------------------------------------- */
@@ -300,7 +291,7 @@ static int fsslower_type_run(struct invocation *inv)
 		.name = #fsname "slower",                                                          \
 		.summary = summary_,                                                               \
 		.args_doc = "[MIN_MS]", .doc = doc_, .options = fsslower_options,                 \
-		.parse = fsslower_parse, .validate = fsslower_validate, .run = fsslower_run,       \
+		.parse = fsslower_parse, .validate = fsslower_validate, .run = tracer_run,       \
 		.tracer = &fsslower_tracer,                                     \
 		.probes = &fsname##slower_probe_table, .opts_size = sizeof(struct fsslower_opts),                     \
 		.opts_defaults = &fsname##_defaults,                                               \

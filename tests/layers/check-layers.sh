@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The layers of docs/ARCHITECTURE.md, checked: every #include "dir/file.h" in core/, backends/
+# and tools/ must name a folder below the including one (or its own). Prints the folder graph
+# ("FROM -> TO" lines) and one line per upward or unknown edge; exit 1 if there is any.
+# Usage: check-layers.sh [SOURCE_ROOT]
+set -euo pipefail
+cd "${1:-$(dirname "$0")/../..}"
+
+# Top to bottom. A folder may include any folder after it, never one before it. Every other
+# folder of tools/ is a tool, above them all: a new tool needs no line here, and no tool
+# includes another's folder.
+order=(TOOLS tools/blockreq
+       core/tracer core/cli core/engine backends core/probe core/kfacts core/util)
+rank() {
+  local i
+  for i in "${!order[@]}"; do [ "${order[$i]}" = "$1" ] && { echo "$i"; return; }; done
+  case $1 in tools/*) echo 0 ;; *) echo -1 ;; esac
+}
+folder_of_include() { # an include path -> the folder it lives in
+  case $1 in
+    util/* | kfacts/* | probe/* | engine/* | cli/* | tracer/*) echo "core/${1%%/*}" ;;
+    */*) echo "tools/${1%%/*}" ;;
+    *) echo "" ;; # same folder, probes/ (event structs, skeletons), generated, system
+  esac
+}
+
+bad=0
+edges=$(for f in core/*/*.[ch] backends/*.c tools/*/*.[ch]; do
+  from=$(dirname "$f")
+  grep -oE '^#include "[^"]+"' "$f" | sed 's/^#include "//; s/"$//' | while read -r inc; do
+    to=$(folder_of_include "$inc")
+    [ -n "$to" ] && [ "$to" != "$from" ] && echo "$from -> $to"
+  done
+done | sort -u)
+echo "$edges"
+while read -r from _ to; do
+  [ -n "$from" ] || continue
+  rf=$(rank "$from") rt=$(rank "$to")
+  if [ "$rf" -lt 0 ] || [ "$rt" -lt 0 ]; then
+    echo "UNKNOWN LAYER: $from -> $to (add the folder to the order in $0)"; bad=1
+  elif [ "$rt" -le "$rf" ]; then
+    echo "UPWARD: $from -> $to"; bad=1
+  fi
+done <<<"$edges"
+for d in core/* backends tools/*; do
+  [ -d "$d" ] && [ "$(rank "$d")" -lt 0 ] && { echo "UNKNOWN LAYER: $d"; bad=1; }
+done
+[ $bad -eq 0 ] && echo "layers: no upward edge"
+exit $bad
