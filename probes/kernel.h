@@ -109,8 +109,13 @@ struct path {
 	struct dentry *dentry;
 };
 
+struct super_block {
+	unsigned long s_magic;
+};
+
 struct inode {
 	unsigned long i_ino;
+	struct super_block *i_sb;
 };
 
 struct file {

@@ -57,7 +57,7 @@ trap sweep EXIT
 # In the background so that a signal reaches the tests at once (bash runs traps only between
 # commands): they clean up, report what they got through and end. One process runs every
 # module's tests in this order, so the last line counts them all.
-python3 "$here/livelib.py" --modules biosnoop_live,reliability_live,biolatency_live "$@" &
+python3 "$here/livelib.py" --modules biosnoop_live,reliability_live,biolatency_live,fsslower_live "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' INT TERM HUP
 status=0

@@ -172,12 +172,32 @@ static const struct usage_case zfsslower_cases[] = {
 	USAGE("invalid --min-ms 'x'", "/sbin/zfsslower", "-m", "x"),
 };
 
+/* the family shares zfsslower's parser (checked above); what is its own: -t, and the names */
+static const struct usage_case fsslower_cases[] = {
+	USAGE("which file system? give -t FS (one of btrfs, ext4, nfs, xfs, zfs), or run "
+	      "ext4slower, xfsslower, btrfsslower, nfsslower or zfsslower", "iotrace", "fsslower"),
+	USAGE("which file system? give -t FS", "iotrace", "fsslower", "5", "--json"),
+	USAGE("unknown file system 'ext3' for -t: expected one of btrfs, ext4, nfs, xfs, zfs",
+	      "iotrace", "fsslower", "-t", "ext3"),
+	USAGE("unknown file system 'EXT4'", "iotrace", "fsslower", "--type=EXT4"),
+	USAGE("invalid option -- 't'", "iotrace", "ext4slower", "-t", "xfs"),
+	USAGE("invalid MIN_MS 'abc'", "iotrace", "fsslower", "-t", "xfs", "abc"),
+	USAGE("-j (CSV) cannot be combined with --json", "iotrace", "xfsslower", "-j", "--json"),
+	USAGE("conflicting thresholds", "iotrace", "btrfsslower", "5", "-m", "6"),
+	USAGE("no process with PID 4194304 (nfsslower does not wait for one to start)",
+	      "iotrace", "nfsslower", "-p", "4194304"),
+	USAGE("invalid --min-ms 'x'", "/sbin/ext4slower", "-m", "x"),
+	USAGE("invalid --pid '0'", "/sbin/fsslower", "-t", "ext4", "-p", "0"),
+};
+
 static const struct usage_case probes_cases[] = {
 	USAGE("'--backend' requires an argument", "iotrace", "probes", "--backend"),
 	USAGE("'--btf' requires an argument", "iotrace", "probes", "--btf"),
 	/* an unknown tool is 127 as for 'iotrace nosuch', the line naming the tracing tools */
 	NO_TOOL("'nosuch' is not a tracing tool: the tracing tools are biolatency, biosnoop, "
-		"zfsslower", "iotrace", "probes", "nosuch"),
+		"btrfsslower, ext4slower, nfsslower, xfsslower, zfsslower", "iotrace", "probes", "nosuch"),
+	/* fsslower picks its table from -t: `probes` wants the member's own name */
+	USAGE("'fsslower' is not a tracing tool", "iotrace", "probes", "fsslower"),
 	USAGE("invalid --backend 'bogus'", "iotrace", "probes", "--backend=bogus", "biosnoop"),
 	USAGE("invalid --btf ''", "iotrace", "probes", "--btf=", "biosnoop"),
 	USAGE("--json and --csv cannot be combined", "iotrace", "probes", "--json", "--csv", "biosnoop"),
@@ -240,17 +260,16 @@ static int argc_of(const struct usage_case *uc)
  * biosnoop and zfsslower are applets (a link picks them); probes is not. */
 static const char *progname_of(const struct usage_case *uc)
 {
-	static const char *const tools[] = { "biosnoop", "zfsslower", "probes" };
 	const char *base = strrchr(uc->argv[0], '/');
+	const struct tool *t;
 
 	base = base ? base + 1 : uc->argv[0];
-	for (size_t i = 0; i < 2; i++)
-		if (strcmp(base, tools[i]) == 0)
-			return tools[i];
-	for (size_t i = 0; uc->argv[1] && i < sizeof(tools) / sizeof(tools[0]); i++)
-		if (strcmp(uc->argv[1], tools[i]) == 0)
-			return tools[i];
-	return "iotrace";
+	/* through a link (a tool that gets one), else the tool iotrace was given */
+	t = tool_find(base);
+	if (t && t->applet)
+		return t->name;
+	t = uc->argv[1] ? tool_find(uc->argv[1]) : NULL;
+	return t ? t->name : "iotrace";
 }
 
 static bool has_raw_control(const char *s)
@@ -350,6 +369,11 @@ static void zfsslower_usage_errors(void **state)
 	assert_int_equal(RUN_TABLE(zfsslower_cases), 0);
 }
 
+static void fsslower_usage_errors(void **state)
+{
+	assert_int_equal(RUN_TABLE(fsslower_cases), 0);
+}
+
 static void probes_usage_errors(void **state)
 {
 	assert_int_equal(RUN_TABLE(probes_cases), 0);
@@ -444,6 +468,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(biosnoop_usage_errors),
 		cmocka_unit_test(zfsslower_usage_errors),
+		cmocka_unit_test(fsslower_usage_errors),
 		cmocka_unit_test(probes_usage_errors),
 		cmocka_unit_test(multiplexer_usage_errors),
 		cmocka_unit_test(cgroup_paths_under_cgroup2),

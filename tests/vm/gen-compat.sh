@@ -29,6 +29,7 @@ import json, os, sys
 
 dirs = sys.argv[1:]
 kernels = []  # (id, facts, choices, owners, probes-json-by-(tool,backend))
+kernel_of = {}  # artefact dir -> kernel id
 drivers = {}  # kernel id -> [(driver, disk, sched, backend, result, seen, kcount, known, lost, events, why)]
 stacks = {}  # kernel id -> [(kind, dev, backend, result, rows, kcount, why)]
 blat = {}  # kernel id -> [(driver, backend, result, disk, count, kcount, why)]
@@ -124,6 +125,7 @@ for d in dirs:
                 if len(w) >= 7:
                     rows.append(tuple(w[:6]) + ((w[7] if len(w) > 7 else "").strip(),))
     kernels.append((kid, facts, choices, owners, probes))
+    kernel_of[d] = kid
 
 ids = [k[0] for k in kernels]
 out = []
@@ -460,6 +462,58 @@ else:
     w("(`bad\\x0aname\\x1b[31mevil` in the table and CSV, `\\u000a`/`\\u001b` in JSON); with")
     w("`zinject -D 100:1` delaying every vdev I/O, `--min-ms 10` shows an uncached read and hides")
     w("the cached re-read; O_DIRECT reads and writes are seen like buffered ones.")
+w("")
+# ---- the fsslower family on real file systems (tests/vm/guest/fs.sh) ----
+fsk = []
+for d in dirs:
+    path = os.path.join(d, "artefacts", "compat", "fs.txt")
+    facts = next(k[1] for k in kernels if k[0] == kernel_of[d])
+    rows = {}  # (fs, backend) -> {"result", "probes", "why"}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                w_ = line.rstrip("\n").split()
+                if len(w_) < 4:
+                    continue
+                c = rows.setdefault((w_[0], w_[1]), {"result": w_[2], "probes": {}, "why": ""})
+                if w_[2] == "fails":
+                    c["why"] = line.rstrip("\n").split(" - ", 1)[-1].strip()
+                else:
+                    c["probes"][w_[3]] = " ".join(w_[4:])
+                    if w_[2] != "works":
+                        c["result"] = w_[2]
+    fsk.append((kernel_of[d], facts, rows))
+w("## ext4slower, xfsslower, btrfsslower (the fsslower family)")
+w("")
+if not any(r for _, _, r in fsk):
+    w("No kernel of this run tested the family (tests/vm/guest/fs.sh).")
+else:
+    fprobes = ["read", "write", "open", "fsync"]
+    head = ["file system", "kernel", "module BTF", "`--backend`"] + fprobes + ["result"]
+    row(head)
+    row(["---"] * len(head))
+    for fs in ("ext4", "xfs", "btrfs"):
+        for kid, facts, rows in fsk:
+            for b in ("auto", "fentry", "kprobe"):
+                c = rows.get((fs, b))
+                cells = [fs, kid, facts.get("fs_%s_module_btf" % fs, "?"), b]
+                if not c:
+                    row(cells + ["–"] * len(fprobes) + ["not run"])
+                elif c["result"] == "fails":
+                    row(cells + ["–"] * len(fprobes) + ["refuses: " + c["why"]])
+                else:
+                    row(cells + [code(c["probes"].get(p, "")) for p in fprobes] + ["**%s**" % c["result"]])
+    w("")
+    w("A kernel's rows ran at once (every member, every backend), each file system fresh on a")
+    w("loop device, made by its own mkfs: **works** means every record of iotest's known")
+    w("operations (buffered, O_APPEND, end of file, open, fsync, O_DIRECT) was there with its")
+    w("type, size, offset and file, 64 threads' reads were all seen (events + counted losses =")
+    w("iotest's own count, nothing lost), and a read throttled to 128 KiB/s by cgroup io.max was")
+    w("shown with its real latency, while `--min-ms 500` showed that read and nothing else.")
+    w("`fentry` refuses where the module has no BTF (Debian's 5.10 builds none: kprobes then).")
+    w("NFS (`nfsslower`) is checked on fixture kernels only: the guests have no NFS server.")
+    w("On the 6.18 development machine (file systems built in, no kprobes, fentry denied by")
+    w("lockdown) every member refuses in one line naming both reasons (live tier).")
 w("")
 w("## Notes")
 w("")

@@ -38,6 +38,8 @@ host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
 # dmsetup/mdadm: the guests stack a dm linear target and an md RAID1 on the real disks
 host_pkgs /usr/sbin/dmsetup:dmsetup /usr/sbin/mdadm:mdadm
 ((bpftool)) && host_pkgs bpftool:bpftool
+# mkfs for the fsslower family's guest tests (tests/vm/guest/fs.sh)
+host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs /usr/sbin/mkfs.xfs:xfsprogs /usr/sbin/mkfs.btrfs:btrfs-progs
 
 krel=$(kconf "$id" KREL)
 kdir=$(kernel_dir "$id")
@@ -136,9 +138,12 @@ copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
 copy_elf /usr/bin/blkparse /usr/bin/blkparse
 copy_elf /usr/sbin/dmsetup /usr/sbin/dmsetup
 copy_elf /usr/sbin/mdadm /usr/sbin/mdadm
+for m in mkfs.ext4 mkfs.xfs mkfs.btrfs; do rm -f "$root/sbin/$m"; copy_elf "/usr/sbin/$m" "/sbin/$m"; done
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
+# the scripts beside it, for it to source (/guest/fs.sh)
+mkdir -p "$root/guest" && cp "$(dirname "$script")"/*.sh "$root/guest/"
 
 for e in "${extras[@]}"; do
     src=${e%%:*} dst=${e#*:}

@@ -859,6 +859,8 @@ else
     done
 fi
 
+if [ -r /guest/fs.sh ]; then . /guest/fs.sh; else bad "no /guest/fs.sh: the fsslower family untested"; fi
+
 # ============================================================================================
 # biosnoop on stacked devices: a partition (-d sdX1, the PART column), a device-mapper linear
 # target and an md RAID1, over the real disks. dm and md are bio-based: they pass their I/O on

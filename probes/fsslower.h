@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared between fsslower.bpf.c and tools/fsslower/ (every member of the family, zfsslower
+ * included: one event layout, one printer). */
+#ifndef IOTRACE_FSSLOWER_H
+#define IOTRACE_FSSLOWER_H
+
+#define FSSLOWER_COMM_LEN 16
+#define FSSLOWER_NAME_LEN 64
+
+enum fsslower_op { FS_OP_READ = 'R', FS_OP_WRITE = 'W', FS_OP_OPEN = 'O', FS_OP_FSYNC = 'S' };
+
+struct fsslower_event {
+	unsigned long long ts_ns;  /* return, CLOCK_MONOTONIC */
+	unsigned long long lat_ns;
+	long long offset;          /* where the data was (reads, writes): for a transfer, the
+				    * kiocb's position at return minus the bytes moved, so
+				    * O_APPEND writes show where they landed */
+	long long bytes;           /* bytes read or written; 0 for open, fsync and errors */
+	unsigned int pid;
+	unsigned int op;           /* enum fsslower_op */
+	int error;                 /* errno of a failed operation (a negative return), else 0 */
+	unsigned int reserved;
+	char comm[FSSLOWER_COMM_LEN];
+	char name[FSSLOWER_NAME_LEN]; /* the file's name (last path component) */
+};
+
+enum fsslower_counter {
+	FSSLOWER_LOST_RINGBUF,
+	FSSLOWER_LOST_INFLIGHT,
+	FSSLOWER_COUNTER_MAX,
+};
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include "fsslower/fsslower_print.h"
+
+#include "util/util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *fsslower_errno_name(int error, char *buf, size_t size)
+{
+	const char *name = error > 0 ? errno_name(error) : NULL;
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%d", error);
+	return buf;
+}
+
+/* CLOCK_REALTIME of a bpf_ktime_get_ns() instant (unsigned arithmetic: also right for an
+ * operation that ended before the start instant) */
+static uint64_t wall_ns(const struct fsslower_print_opts *p, uint64_t mono_ns)
+{
+	return p->start_real_ns + (mono_ns - p->start_mono_ns);
+}
+
+void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o)
+{
+	switch (p->format) {
+	case FORMAT_CSV:
+		out_str(o, "ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE,ERROR\n");
+		break;
+	case FORMAT_JSON:
+		break;
+	default:
+		if (p->min_lat_ns)
+			out_printf(o, "Tracing %s operations slower than %.3f ms\n", p->fs_title,
+				   (double)p->min_lat_ns / 1e6);
+		else
+			out_printf(o, "Tracing %s operations\n", p->fs_title);
+		out_str(o, "TIME     COMM             PID     T BYTES   OFF_KB   LAT(ms) ERR     FILENAME\n");
+	}
+}
+
+static void print_table(const struct fsslower_print_opts *p, struct outbuf *o,
+			const struct fsslower_event *e)
+{
+	time_t wall = (time_t)(wall_ns(p, e->ts_ns) / 1000000000ULL);
+	char hms[16], opc = (char)e->op, errbuf[16];
+	struct tm tm;
+	size_t mark;
+
+	localtime_r(&wall, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	out_str(o, hms);
+	out_str(o, " ");
+	mark = out_mark(o);
+	out_text(o, e->comm, sizeof(e->comm));
+	out_pad(o, mark, -16);
+	out_printf(o, " %-7u %c %-7lld %-8lld ", e->pid, opc, e->bytes, e->offset / 1024);
+	mark = out_mark(o);
+	out_fixed(o, e->lat_ns / 10000, 2);
+	out_pad(o, mark, 7);
+	out_str(o, " ");
+	mark = out_mark(o);
+	out_str(o, e->error ? fsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-");
+	out_pad(o, mark, -7);
+	out_str(o, " ");
+	out_text(o, e->name, sizeof(e->name));
+	out_str(o, "\n");
+}
+
+static void print_csv(const struct fsslower_print_opts *p, struct outbuf *o,
+		      const struct fsslower_event *e)
+{
+	char errbuf[16];
+
+	out_u64(o, e->ts_ns / 1000);
+	out_str(o, ",");
+	out_csv_field(o, e->comm, sizeof(e->comm));
+	out_printf(o, ",%u,%c,%lld,%lld,", e->pid, (char)e->op, e->bytes, e->offset);
+	out_u64(o, e->lat_ns / 1000);
+	out_str(o, ",");
+	out_csv_field(o, e->name, sizeof(e->name));
+	out_str(o, ",");
+	if (e->error)
+		out_str(o, fsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
+	out_str(o, "\n");
+}
+
+/* As biosnoop's: "time_ns" is signed (an operation that ended before the start instant,
+ * delivered late, reads negative), "timestamp" is UTC wall-clock time with microseconds. */
+static void print_json(const struct fsslower_print_opts *p, struct outbuf *o,
+		       const struct fsslower_event *e)
+{
+	uint64_t real = wall_ns(p, e->ts_ns);
+	int64_t since_start = (int64_t)(e->ts_ns - p->start_mono_ns);
+	time_t sec = (time_t)(real / 1000000000ULL);
+	char utc[32], errbuf[16];
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%S", &tm);
+	out_printf(o, "{\"record\":\"op\",\"schema\":%d,\"time_ns\":%lld", IOTRACE_JSON_SCHEMA,
+		   (long long)since_start);
+	out_printf(o, ",\"timestamp\":\"%s.%06uZ\"", utc, (unsigned)(real % 1000000000ULL / 1000));
+	out_str(o, ",\"comm\":");
+	out_json_string(o, e->comm, sizeof(e->comm));
+	out_printf(o, ",\"pid\":%u,\"type\":\"%c\",\"bytes\":%lld,\"offset\":%lld,\"error\":",
+		   e->pid, (char)e->op, e->bytes, e->offset);
+	if (e->error)
+		out_printf(o, "\"%s\"", fsslower_errno_name(e->error, errbuf, sizeof(errbuf)));
+	else
+		out_str(o, "null");
+	out_str(o, ",\"latency_ns\":");
+	out_u64(o, e->lat_ns);
+	out_str(o, ",\"file\":");
+	out_json_string(o, e->name, sizeof(e->name));
+	out_str(o, "}\n");
+}
+
+void fsslower_print_event(const struct fsslower_print_opts *p, struct outbuf *o,
+			   const struct fsslower_event *e)
+{
+	if (p->format == FORMAT_JSON)
+		print_json(p, o, e);
+	else if (p->format == FORMAT_CSV)
+		print_csv(p, o, e);
+	else
+		print_table(p, o, e);
+}
