@@ -17,6 +17,8 @@ static int bpfobj_open(void *ctx, const struct probe_table *table, const struct 
 {
 	struct bpfobj *b = ctx;
 	const char *btf = b->btf_path;
+	struct bpf_program *prog;
+	int err;
 
 	/* libbpf before 1.2 looks through every module's BTF when a CO-RE type has no match in
 	 * vmlinux (our ___old flavours), and listing BTF objects needs CAP_SYS_ADMIN: with only
@@ -25,7 +27,15 @@ static int bpfobj_open(void *ctx, const struct probe_table *table, const struct 
 		btf = KERNEL_BTF;
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
 
-	return b->open(b->tool, &opts, &b->obj);
+	err = b->open(b->tool, &opts, &b->obj);
+	if (err)
+		return err;
+	/* nothing loads unless the engine enables it (prepare): an object may hold programs
+	 * no candidate of this table names (fsslower's are every file system's), whose
+	 * placeholder targets libbpf would fail to find */
+	bpf_object__for_each_program(prog, b->obj)
+		bpf_program__set_autoload(prog, false);
+	return 0;
 }
 
 static int find_programs(struct bpfobj *b, const struct probe_candidate *c,

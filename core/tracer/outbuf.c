@@ -114,36 +114,6 @@ void out_column(struct outbuf *o, const char *s, size_t n, int width)
 		spaces(o, pad);
 }
 
-size_t out_mark(const struct outbuf *o)
-{
-	return o->len;
-}
-
-/* Negative width: left-aligned (pad after); positive: right-aligned (shift and pad before).
- * A flush between mark and pad just loses the alignment of that one field. */
-void out_pad(struct outbuf *o, size_t mark, int width)
-{
-	size_t want = (size_t)(width < 0 ? -width : width);
-	size_t bytes = o->len >= mark ? o->len - mark : 0;
-	/* width in characters, as a terminal shows them */
-	size_t have = o->len >= mark ? text_columns(o->data + mark, bytes) : want;
-	size_t pad = have < want ? want - have : 0;
-	char *dst;
-
-	if (!pad)
-		return;
-	dst = reserve(o, pad);
-	if (!dst)
-		return;
-	if (width > 0 && o->len >= mark && dst == o->data + o->len) {
-		memmove(o->data + mark + pad, o->data + mark, bytes);
-		memset(o->data + mark, ' ', pad);
-	} else {
-		memset(dst, ' ', pad);
-	}
-	o->len += pad;
-}
-
 void out_text(struct outbuf *o, const char *src, size_t len)
 {
 	char buf[1024];

@@ -47,9 +47,6 @@ void out_fixed(struct outbuf *o, uint64_t v, unsigned decimals);
 /* s (n bytes, already escaped) in a column of width characters as a terminal shows them:
  * width > 0 right-aligned, width < 0 left-aligned; wider text is never cut. */
 void out_column(struct outbuf *o, const char *s, size_t n, int width);
-/* Pad with spaces to width characters (the text written since mark), left or right aligned. */
-size_t out_mark(const struct outbuf *o);
-void out_pad(struct outbuf *o, size_t mark, int width);
 
 /* Escaped strings (escape.h), src up to len bytes or a NUL. */
 void out_text(struct outbuf *o, const char *src, size_t len);

@@ -21,7 +21,7 @@ static struct outbuf out; /* never flushed: the test reads out.data */
 static const char *print(enum output_format format, const struct fsslower_event *e)
 {
 	struct fsslower_print_opts p = {
-		.format = format, .start_mono_ns = START_MONO, .start_real_ns = START_REAL
+		.format = format, .start = { .mono_ns = START_MONO, .real_ns = START_REAL }
 	};
 
 	outbuf_init(&out, -1);

@@ -162,7 +162,6 @@ static int fsslower_open(struct tracer *t, const struct bpf_object_open_opts *op
 {
 	struct fsslower_state *st = t->state;
 	const struct fsslower_opts *o = t->inv->opts;
-	struct bpf_program *prog;
 
 	st->skel = fsslower_bpf__open_opts(opts);
 	if (!st->skel)
@@ -170,11 +169,6 @@ static int fsslower_open(struct tracer *t, const struct bpf_object_open_opts *op
 	st->skel->rodata->min_lat_ns = o->min_lat_ns;
 	st->skel->rodata->filter_tgid = o->pid;
 	st->skel->rodata->filter_magic = o->fs->magic;
-	/* The object holds every member's programs; the engine enables the chosen ones among
-	 * those this member's table names, and a program no candidate of it names (ZFS's aio
-	 * pairs for ext4) must not load: libbpf would look for its placeholder target. */
-	bpf_object__for_each_program(prog, st->skel->obj)
-		bpf_program__set_autoload(prog, false);
 	*obj = st->skel->obj;
 	return 0;
 }
@@ -208,8 +202,7 @@ static int fsslower_start(struct tracer *t)
 		.format = t->inv->common.format,
 		.fs_title = o->fs->title,
 		.min_lat_ns = o->min_lat_ns,
-		.start_mono_ns = t->start.mono_ns,
-		.start_real_ns = t->start.real_ns,
+		.start = t->start,
 	};
 	fsslower_print_header(&st->print, t->out);
 	return 0;

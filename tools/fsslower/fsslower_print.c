@@ -17,13 +17,6 @@ const char *fsslower_errno_name(int error, char *buf, size_t size)
 	return buf;
 }
 
-/* CLOCK_REALTIME of a bpf_ktime_get_ns() instant (unsigned arithmetic: also right for an
- * operation that ended before the start instant) */
-static uint64_t wall_ns(const struct fsslower_print_opts *p, uint64_t mono_ns)
-{
-	return p->start_real_ns + (mono_ns - p->start_mono_ns);
-}
-
 void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o)
 {
 	switch (p->format) {
@@ -45,26 +38,20 @@ void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o
 static void print_table(const struct fsslower_print_opts *p, struct outbuf *o,
 			const struct fsslower_event *e)
 {
-	time_t wall = (time_t)(wall_ns(p, e->ts_ns) / 1000000000ULL);
-	char hms[16], opc = (char)e->op, errbuf[16];
+	time_t wall = (time_t)(wall_clock_ns(&p->start, e->ts_ns) / 1000000000ULL);
+	char hms[16], opc = (char)e->op, errbuf[16], comm[4 * sizeof(e->comm)], lat[FMT_U64_MAX + 2];
+	const char *err = e->error ? fsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-";
 	struct tm tm;
-	size_t mark;
 
 	localtime_r(&wall, &tm);
 	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
 	out_str(o, hms);
 	out_str(o, " ");
-	mark = out_mark(o);
-	out_text(o, e->comm, sizeof(e->comm));
-	out_pad(o, mark, -16);
+	out_column(o, comm, escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm)), -16);
 	out_printf(o, " %-7u %c %-7lld %-8lld ", e->pid, opc, e->bytes, e->offset / 1024);
-	mark = out_mark(o);
-	out_fixed(o, e->lat_ns / 10000, 2);
-	out_pad(o, mark, 7);
+	out_column(o, lat, fmt_fixed(lat, e->lat_ns / 10000, 2), 7);
 	out_str(o, " ");
-	mark = out_mark(o);
-	out_str(o, e->error ? fsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-");
-	out_pad(o, mark, -7);
+	out_column(o, err, strlen(err), -7);
 	out_str(o, " ");
 	out_text(o, e->name, sizeof(e->name));
 	out_str(o, "\n");
@@ -93,8 +80,8 @@ static void print_csv(const struct fsslower_print_opts *p, struct outbuf *o,
 static void print_json(const struct fsslower_print_opts *p, struct outbuf *o,
 		       const struct fsslower_event *e)
 {
-	uint64_t real = wall_ns(p, e->ts_ns);
-	int64_t since_start = (int64_t)(e->ts_ns - p->start_mono_ns);
+	uint64_t real = wall_clock_ns(&p->start, e->ts_ns);
+	int64_t since_start = since_start_ns(&p->start, e->ts_ns);
 	time_t sec = (time_t)(real / 1000000000ULL);
 	char utc[32], errbuf[16];
 	struct tm tm;

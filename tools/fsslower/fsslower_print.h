@@ -15,8 +15,7 @@ struct fsslower_print_opts {
 	enum output_format format;
 	const char *fs_title;   /* "ZFS", "ext4": the table's first line names it */
 	uint64_t min_lat_ns;    /* for the table's first line */
-	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at start: JSON time_ns counts from here */
-	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
+	struct start_clocks start; /* JSON time_ns counts from here */
 };
 
 /* "EIO" for 5; kernel-internal codes by their kernel name ("ERESTARTSYS"); a code without a
