@@ -3,6 +3,16 @@
 # The BPF side is built against probes/kernel.h (hand-kept CO-RE types), never against the
 # build machine's kernel, so the same object relocates on every kernel at load time.
 set(IOTRACE_BPF_OUT ${CMAKE_BINARY_DIR}/gen)
+# BPF_KPROBE reads arguments from the target's registers (bpf_tracing.h): the object must be
+# built for the architecture the executable runs on, not the build machine's.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(IOTRACE_BPF_ARCH x86)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+  set(IOTRACE_BPF_ARCH arm64)
+else()
+  message(FATAL_ERROR "no BPF target arch for CMAKE_SYSTEM_PROCESSOR=${CMAKE_SYSTEM_PROCESSOR}: "
+                      "iotrace supports x86_64 and aarch64 (probes/kernel.h has their pt_regs)")
+endif()
 file(MAKE_DIRECTORY ${IOTRACE_BPF_OUT})
 file(GLOB IOTRACE_BPF_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/probes/*.h)
 add_custom_target(iotrace_skeletons)
@@ -16,7 +26,7 @@ function(iotrace_bpf_skeleton name)
   set(obj ${IOTRACE_BPF_OUT}/${name}.bpf.o)
   set(skel ${IOTRACE_BPF_OUT}/${name}.skel.h)
   add_custom_command(OUTPUT ${obj}
-    COMMAND ${CLANG_BPF} -g -O2 -target bpf -D__TARGET_ARCH_x86 -mcpu=v3
+    COMMAND ${CLANG_BPF} -g -O2 -target bpf -D__TARGET_ARCH_${IOTRACE_BPF_ARCH} -mcpu=v3
             -Wall -Werror -Wno-unused-function
             ${IOTRACE_BPF_INCLUDES}
             -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE} -idirafter /usr/include

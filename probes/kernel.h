@@ -25,11 +25,27 @@ typedef _Bool bool;
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
+/* BPF_KPROBE reads the arguments from the registers of the target the object is built for
+ * (-D__TARGET_ARCH_x86 or _arm64, cmake/bpf.cmake): an object built for the wrong one reads
+ * the wrong registers and loads without complaint. */
+#if defined(__TARGET_ARCH_x86)
 /* x86_64 kernel layout names (bpf_tracing.h reads di, si, ... when __VMLINUX_H__ is set). */
 struct pt_regs {
 	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di;
 	unsigned long orig_ax, ip, cs, flags, sp, ss;
 };
+#elif defined(__TARGET_ARCH_arm64)
+/* arm64: bpf_tracing.h casts the context to user_pt_regs (x0..x7 are regs[0..7]), which
+ * the kernel's struct pt_regs starts with. */
+struct user_pt_regs {
+	u64 regs[31];
+	u64 sp;
+	u64 pc;
+	u64 pstate;
+};
+#else
+#error "probes/kernel.h knows the pt_regs of x86 and arm64 only: build with -D__TARGET_ARCH_x86 or _arm64"
+#endif
 
 struct task_struct {
 	int pid;

@@ -3,7 +3,7 @@
 #   unit  cmocka test cases under ctest (ASan+UBSan build, no root needed)
 #   fuzz  libFuzzer harnesses of every kernel/user text parser (clang, 20 s per target)
 #   live  real BPF programs on this kernel, real I/O on loop devices (root)
-#   vm    Debian kernels 5.10 / 6.1 / 6.12 booted under qemu, iotrace inside (root)
+#   vm    Debian kernels 5.10 / 6.1 / 6.12 (amd64 and arm64) booted under qemu, iotrace inside (root)
 # Every tier runs; a tier that cannot run fails. Ends with one "N passed, N failed, N skipped"
 # line: cmocka cases, fuzz targets, live test functions and VM guest assertions added up.
 # TIERS="unit live" limits the run (for development; CI runs all).
@@ -114,8 +114,12 @@ vm_tier() {
   BUILD_DIR=$root/build "$root/scripts/build.sh" >/dev/null || return 1
   iotest=$root/build/tests/iotest
   [ -x "$iotest" ] || { echo "vm: $iotest was not built"; return 1; }
+  # the arm64 guests (kernel ids arm64-*): the cross-built static iotrace and iotest
+  local bin_arm64
+  bin_arm64=$(BUILD_DIR=$root/build-arm64 "$root/scripts/build-arm64.sh") || return 1
   "$root/tests/vm/run-matrix.sh" --iotrace "$bin" --out "$vmout" --zfs \
     --guest-script "$root/tests/vm/guest/iotrace.sh" \
+    --iotrace-arm64 "$bin_arm64" --extra-arm64 "$root/build-arm64/iotest:/bin/iotest" \
     --extra "$iotest:/bin/iotest" --extra "$root/tests/vm/expected:/etc/iotrace/expected" |
     tee "$out/vm-matrix.log"
   status=${PIPESTATUS[0]}

@@ -35,7 +35,9 @@ done
 [[ -n $id && -n $initrd && -n $out ]] || die "need --kernel ID --initrd FILE --out DIR (see --help)"
 need_kernel_id "$id"
 [[ -r $initrd ]] || die "initramfs '$initrd' not readable (build it with mkinitramfs.sh)"
-host_pkgs qemu-system-x86_64:qemu-system-x86 base64:coreutils
+arch=$(karch "$id")
+# shellcheck disable=SC2046
+host_pkgs $(arch_host_pkgs "$arch") base64:coreutils
 kdir=$(kernel_dir "$id")
 [[ -e $kdir/.stamp ]] || "$VM_DIR/fetch-kernels.sh" "$id" >/dev/null
 mkdir -p "$out"
@@ -46,7 +48,7 @@ rm -rf "$out/artefacts" "$out"/{console.log,ttyS1.log,result}
 # A guest hang must fail in seconds with its stacks, not after the host timeout with none:
 # soft lockups and hung tasks panic, every CPU's backtrace is printed, and loglevel=5 lets
 # the backtraces (printed at the default level 4) through to the console after `quiet`.
-cmdline="console=ttyS0 panic=-1 quiet loglevel=5 printk.devkmsg=on softlockup_panic=1"
+cmdline="console=$(arch_console "$arch") panic=-1 quiet loglevel=5 printk.devkmsg=on softlockup_panic=1"
 cmdline+=" softlockup_all_cpu_backtrace=1 hung_task_panic=1 hung_task_timeout_secs=300"
 cmdline+=" iotrace.timeout=$gtmo $append"
 # The real disks: fresh sparse files every boot (nothing of a previous run survives).
@@ -56,10 +58,12 @@ for d in "${disks[@]}"; do
     truncate -s 64M "$out/disk-$d.img" || die "cannot create the disk image $out/disk-$d.img"
 done
 trap 'rm -f "$out"/disk-{nvme,sata,scsi,vblk}.img' EXIT
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+mapfile -t machine < <(arch_qemu "$arch")
+mapfile -t artefact_port < <(arch_artefact_qemu "$arch" "$out/ttyS1.log")
+qemu=("${machine[@]}" -smp "$smp" -m "$mem"
     -nodefaults -no-user-config -nographic -no-reboot -monitor none
     -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
-    -serial "file:$out/console.log" -serial "file:$out/ttyS1.log"
+    -serial "file:$out/console.log" "${artefact_port[@]}"
     -drive "file=$out/disk-nvme.img,if=none,id=nv0,format=raw,cache=unsafe"
     -device nvme,serial=iotrace-nvme,drive=nv0
     -device ahci,id=ahci0

@@ -35,6 +35,11 @@ for facts in "$vmout"/*/artefacts/compat/kernel.txt; do
     [ -r "$facts" ] || continue
     id=$(sed -n 's/^kernel_id=//p' "$facts")
     dir=$fixtures/linux-$id
+    case $id in arm64-*)
+        # the unit tests have no arm64 fixture kernels yet: said, not counted as checked
+        echo "not checked $id: no unit-test fixture kernel for arm64 (docs/ARM64.md)"
+        continue ;;
+    esac
     if [ ! -d "$dir" ]; then
         echo "FAIL $id: no fixture kernel $dir for a kernel the VM tier boots"
         failed=$((failed + 1))

@@ -170,8 +170,16 @@ row(["---"] * (len(ids) + 1))
 def fact_row(label, key, fmt=lambda v: v):
     row([label] + [fmt(k[1].get(key, "")) or "–" for k in kernels])
 fact_row("release", "release", code)
+fact_row("architecture", "machine")
 fact_row("vmlinux BTF", "btf_vmlinux")
 fact_row("kprobes (perf kprobe PMU)", "kprobe_pmu")
+# fentry/fexit need BPF trampolines: x86 since 5.5, arm64 only since 6.0 (iotrace's own probe)
+def fentry_fact(probes):
+    f = probes.get(("biosnoop", "auto"), {}).get("features", {}).get("fentry")
+    if f is None:
+        return "–"
+    return "yes" if f.get("available") else "no (%s)" % (f.get("reason") or "?")
+row(["fentry/fexit (BPF trampolines)"] + [fentry_fact(k[4]) for k in kernels])
 fact_row("`block_io_start` / `block_io_done` tracepoints", "tp_block_io_start")
 fact_row("`block_rq_insert` / `issue` / `complete` tracepoints", "tp_block_rq_issue")
 for fn in ("blk_account_io_start", "__blk_account_io_start", "blk_account_io_done",
@@ -526,6 +534,11 @@ w("- In the `mq` variant the owner of a plugged request (O_DIRECT writes to a bl
 w("  are plugged) is taken at `blk_add_rq_to_plug`: the plug is flushed when the writer")
 w("  sleeps, and the queue is then run by kblockd, so without it the owner would be a")
 w("  `kworker` (observed on 6.1).")
+w("- arm64 kernels (ids `arm64-*`, Debian's `-arm64` images of the same versions under")
+w("  `qemu-system-aarch64 -M virt`) run biosnoop only: no ZFS is built for them (see")
+w("  `docs/ARM64.md`). fentry on arm64 needs BPF trampolines (6.0) and ftrace direct calls")
+w("  (6.4): on arm64 5.10 and 6.1 every fentry candidate is unavailable (ENOTSUPP), the engine")
+w("  falls back (5.10: kprobes; 6.1: tracepoints, as on x86) and `--backend=fentry` fails saying so.")
 w("- zfsslower uses fentry/fexit only where the zfs module has BTF (DKMS builds get it when")
 w("  the kernel headers ship a `vmlinux` and `pahole` is installed, as for 6.12 here).")
 w("")

@@ -17,9 +17,12 @@ die() { printf '[%s] FAILED: %s\n' "$_prog" "$*" >&2; exit 1; }
 now_s() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# kconf ID FIELD -> value of K_<id>_<FIELD> from kernels.conf (empty if unset)
-kconf() { local v="K_${1//./_}_$2"; printf '%s' "${!v:-}"; }
-zconf() { local v="Z_${1//./_}_$2"; printf '%s' "${!v:-}"; }
+# kconf ID FIELD -> value of K_<id>_<FIELD> from kernels.conf (empty if unset); dots and
+# dashes of the id become underscores (arm64-6.12 -> K_arm64_6_12_FIELD)
+kconf() { local v="K_${1//[.-]/_}_$2"; printf '%s' "${!v:-}"; }
+zconf() { local v="Z_${1//[.-]/_}_$2"; printf '%s' "${!v:-}"; }
+# karch ID -> the kernel's Debian architecture: K_<id>_ARCH, amd64 when unset
+karch() { local a; a=$(kconf "$1" ARCH); printf '%s' "${a:-amd64}"; }
 
 need_kernel_id() {
     [[ -n "$(kconf "$1" IMAGE)" ]] ||
@@ -63,7 +66,7 @@ apt_private_setup() {
     [[ -r $keyring ]] || host_pkgs "$keyring:debian-archive-keyring"
     local s src=""
     for s in $APT_SUITES; do
-        src+="deb [signed-by=$keyring] $APT_MIRROR $s $APT_COMPONENTS"$'\n'
+        src+="deb [arch=${APT_ARCHS// /,} signed-by=$keyring] $APT_MIRROR $s $APT_COMPONENTS"$'\n'
     done
     printf '%s' "$src" >"$APTDIR/etc/sources.list.new"
     # A changed suite list invalidates the lists.
@@ -95,7 +98,7 @@ Dir::Cache "$APTDIR/cache";
 Dir::Cache::archives "$APTDIR/cache/archives";
 Dir::Log "$APTDIR/log";
 APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
+APT::Architectures { $(printf '"%s"; ' $APT_ARCHS)};
 Acquire::Languages "none";
 Acquire::Retries "3";
 Acquire::http::Timeout "60";
@@ -123,22 +126,24 @@ apt_update() {
     touch "$stamp"
 }
 
-# deb_fetch PKG VERSION -> prints path of the cached .deb (downloads if needed)
+# deb_fetch PKG VERSION [ARCH] -> prints path of the cached .deb (downloads if needed).
+# Without ARCH: the package's only architecture (amd64, or all); with it (arm64): that one,
+# for packages that exist for both (busybox-static, blktrace).
 deb_fetch() {
-    local pkg=$1 ver=$2 f
-    # apt names files PKG_VERSION_ARCH.deb (':' in an epoch becomes %3a); arch is amd64 or all
-    for f in "$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb; do
+    local pkg=$1 ver=$2 arch=${3:-} f
+    # apt names files PKG_VERSION_ARCH.deb (':' in an epoch becomes %3a)
+    for f in "$DEBDIR/${pkg}_${ver//:/%3a}_"${arch:-*}.deb; do
         [[ -s $f ]] && { printf '%s\n' "$f"; return 0; }
     done
     apt_update
-    log "downloading $pkg=$ver"
-    (cd "$DEBDIR" && papt timeout 1200 apt-get -q download "$pkg=$ver" >"$APTDIR/log/download.log" 2>&1) || {
+    log "downloading $pkg${arch:+:$arch}=$ver"
+    (cd "$DEBDIR" && papt timeout 1200 apt-get -q download "$pkg${arch:+:$arch}=$ver" >"$APTDIR/log/download.log" 2>&1) || {
         tail -5 "$APTDIR/log/download.log" >&2
         local avail
         avail=$(papt apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')
         die "apt-get download $pkg=$ver failed; available now: ${avail:-none}. Update the pin in tests/vm/kernels.conf (see fetch-kernels.sh --list)"
     }
-    for f in "$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb; do
+    for f in "$DEBDIR/${pkg}_${ver//:/%3a}_"${arch:-*}.deb; do
         [[ -s $f ]] && { printf '%s\n' "$f"; return 0; }
     done
     die "apt-get download $pkg=$ver reported success but no .deb appeared in $DEBDIR"
@@ -178,7 +183,7 @@ kernel_fetch() {
         die "unpacking boot files of $(basename "$deb") failed (delete it and re-run)"
     local mroot
     mroot=$(cd "$dir.tmp" && ls -d ./lib/modules/"$krel" ./usr/lib/modules/"$krel" 2>/dev/null | head -1 || true)
-    [[ -n $mroot ]] || die "$(basename "$deb") has no modules dir for $krel: is K_${id//./_}_KREL right in kernels.conf?"
+    [[ -n $mroot ]] || die "$(basename "$deb") has no modules dir for $krel: is K_${id//[.-]/_}_KREL right in kernels.conf?"
     if [[ $mroot == ./usr/* ]]; then mkdir -p "$dir.tmp/lib/modules" && mv "$dir.tmp/$mroot" "$dir.tmp/lib/modules/"; fi
     mv "$dir.tmp/boot/vmlinuz-$krel" "$dir.tmp/vmlinuz" || die "no /boot/vmlinuz-$krel in $(basename "$deb")"
     mv "$dir.tmp/boot/config-$krel" "$dir.tmp/config"
@@ -286,4 +291,58 @@ kernel_mod_order() {
     }
     local m
     for m in "$@"; do _kmo_visit "$m"; done
+}
+
+# ---------------------------------------------------------------------------
+# Architectures: everything that differs between an amd64 and an arm64 guest, keyed by
+# karch (K_<id>_ARCH in kernels.conf). x86 guests keep the pc machine and its two 16550
+# UARTs; arm64 guests boot on qemu's "virt" machine, whose one PL011 UART is ttyAMA0, so
+# their artefacts travel over a virtio-serial port instead of a second UART.
+# ---------------------------------------------------------------------------
+
+# arch_qemu ARCH -> the qemu command and machine options, one per line
+arch_qemu() {
+    case $1 in
+    amd64) printf '%s\n' qemu-system-x86_64 -accel tcg -cpu max ;;
+    # pauth-impdef: qemu's own pointer-authentication hash instead of the architected
+    # QARMA, several times cheaper under TCG (the kernels sign every return address)
+    arm64) printf '%s\n' qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on ;;
+    *) die "no qemu for architecture '$1' (amd64 or arm64; K_<id>_ARCH in kernels.conf)" ;;
+    esac
+}
+# arch_host_pkgs ARCH -> host_pkgs arguments for booting that architecture
+arch_host_pkgs() {
+    case $1 in
+    amd64) echo qemu-system-x86_64:qemu-system-x86 ;;
+    arm64) echo qemu-system-aarch64:qemu-system-arm ;;
+    esac
+}
+# arch_console ARCH -> the kernel's console device
+arch_console() { case $1 in arm64) echo ttyAMA0 ;; *) echo ttyS0 ;; esac; }
+# arch_artefact_qemu ARCH FILE -> qemu options for the artefact channel into FILE
+arch_artefact_qemu() {
+    case $1 in
+    arm64) printf '%s\n' -device virtio-serial-pci,id=vser0 -chardev "file,id=art0,path=$2" \
+        -device virtserialport,bus=vser0.0,chardev=art0,name=iotrace-artefacts ;;
+    *) printf '%s\n' -serial "file:$2" ;;
+    esac
+}
+# arch_kmods ARCH -> modules that architecture's guests need besides $KMODS
+arch_kmods() { case $1 in arm64) echo "$KMODS_ARM64" ;; esac; }
+# arch_triplet ARCH -> the multiarch library directory name
+arch_triplet() { case $1 in arm64) echo aarch64-linux-gnu ;; *) echo x86_64-linux-gnu ;; esac; }
+# arch_elf ARCH -> what `file` says about an executable of that architecture
+arch_elf() { case $1 in arm64) echo 'ARM aarch64' ;; *) echo 'x86-64' ;; esac; }
+
+# arch_deb_tool ARCH PKG VERSION PATH -> a file from the (never installed) arm64 .deb of
+# a tool the guests need (busybox-static, blktrace), unpacked into the cache
+arch_deb_tool() {
+    local arch=$1 pkg=$2 ver=$3 path=$4 deb dir
+    dir=$CACHE/tools/${pkg}_${ver//:/%3a}_$arch
+    if [[ ! -e $dir/.stamp ]]; then
+        deb=$(deb_fetch "$pkg" "$ver" "$arch")
+        rm -rf "$dir" && deb_unpack "$deb" "$dir/root" && touch "$dir/.stamp"
+    fi
+    [[ -e $dir/root$path ]] || die "$path not in $pkg:$arch $ver (fix its pin in kernels.conf)"
+    printf '%s\n' "$dir/root$path"
 }

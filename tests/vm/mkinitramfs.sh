@@ -32,14 +32,24 @@ need_kernel_id "$id"
 [[ -r $script ]] || die "guest script '$script' not readable"
 [[ -z $iotrace || -x $iotrace ]] || die "iotrace binary '$iotrace' is not an executable file"
 ensure_root
-host_pkgs cpio:cpio gzip:gzip ldd:libc-bin /bin/busybox:busybox-static
-# blktrace/blkparse: the guests hold biosnoop against the kernel's own block trace
-host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
-# dmsetup/mdadm: the guests stack a dm linear target and an md RAID1 on the real disks
-host_pkgs /usr/sbin/dmsetup:dmsetup /usr/sbin/mdadm:mdadm
-((bpftool)) && host_pkgs bpftool:bpftool
-# mkfs for the fsslower family's guest tests (tests/vm/guest/fs.sh)
-host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs /usr/sbin/mkfs.xfs:xfsprogs /usr/sbin/mkfs.btrfs:btrfs-progs
+arch=$(karch "$id")
+host_pkgs cpio:cpio gzip:gzip ldd:libc-bin file:file readelf:binutils
+if [[ $arch == amd64 ]]; then
+    host_pkgs /bin/busybox:busybox-static
+    # blktrace/blkparse: the guests hold biosnoop against the kernel's own block trace
+    host_pkgs /usr/sbin/blktrace:blktrace /usr/bin/blkparse:blktrace
+    # dmsetup/mdadm: the guests stack a dm linear target and an md RAID1 on the real disks
+    host_pkgs /usr/sbin/dmsetup:dmsetup /usr/sbin/mdadm:mdadm
+    # mkfs for the fsslower family's guest tests (tests/vm/guest/fs.sh)
+    host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs /usr/sbin/mkfs.xfs:xfsprogs /usr/sbin/mkfs.btrfs:btrfs-progs
+    ((bpftool)) && host_pkgs bpftool:bpftool
+elif ((bpftool)); then
+    log "$id: no bpftool in $arch guests (the host's is $(arch_elf amd64)); the iotrace tests do not use it"
+    bpftool=0
+fi
+if [[ -n $iotrace ]] && ! file -L "$iotrace" | grep -q "$(arch_elf "$arch")"; then
+    die "$iotrace is not an $arch executable ($(file -bL "$iotrace" | cut -d, -f1-2)) but kernel $id is $arch; for arm64 build it with scripts/build-arm64.sh"
+fi
 
 krel=$(kconf "$id" KREL)
 kdir=$(kernel_dir "$id")
@@ -47,7 +57,7 @@ kdir=$(kernel_dir "$id")
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/iotrace-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,mnt,root,lib/modules,lib64,lib/x86_64-linux-gnu}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,mnt,root,lib/modules,lib64,lib/"$(arch_triplet "$arch")"}
 
 # copy_elf SRC DEST [LD_LIBRARY_PATH]: copy a file; if it is a dynamic ELF, also copy
 # exactly the shared libraries `ldd` resolves (to the same path, minus an unpack root).
@@ -55,6 +65,7 @@ copy_elf() {
     local src=$1 dest=$2 llp=${3:-} strip_prefix=${4:-}
     mkdir -p "$(dirname "$root$dest")"
     cp -L "$src" "$root$dest" || die "copying $src into the initramfs failed"
+    [[ $arch == amd64 ]] || { copy_foreign_libs "$src"; return; }
     local lddout
     if ! lddout=$(LD_LIBRARY_PATH=$llp timeout 30 ldd "$src" 2>&1); then
         # static binaries and non-ELF files: ldd says so and fails
@@ -77,9 +88,35 @@ copy_elf() {
     done
 }
 
-# busybox-static and its applets
+# copy_foreign_libs SRC: the libraries of a dynamic ELF of another architecture (ldd cannot
+# run it): its DT_NEEDED entries, recursively, and its interpreter, from the host's multiarch
+# directories (libc6:arm64 comes with scripts/deps.sh arm64).
+copy_foreign_libs() {
+    local src=$1 interp lib d found tri
+    tri=$(arch_triplet "$arch")
+    file -L "$src" | grep -q 'ELF.*dynamic' || return 0
+    interp=$(readelf -lW "$src" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    if [[ -n $interp && ! -e $root$interp ]]; then
+        [[ -e $interp ]] || die "$src needs $interp: install libc6:$arch (scripts/deps.sh arm64)"
+        mkdir -p "$(dirname "$root$interp")" && cp -L "$interp" "$root$interp"
+    fi
+    for lib in $(readelf -dW "$src" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        [[ -e $root/lib/$tri/$lib ]] && continue
+        found=""
+        for d in /lib/$tri /usr/lib/$tri; do [[ -e $d/$lib ]] && { found=$d/$lib; break; }; done
+        [[ -n $found ]] || die "$src needs $lib: not in /usr/lib/$tri (install its :$arch package)"
+        cp -L "$found" "$root/lib/$tri/$lib"
+        copy_foreign_libs "$found"
+    done
+}
+
+# busybox-static and its applets. arm64: from busybox-static:arm64 (unpacked, never
+# installed); its applet list is the host's busybox-static (kernels.conf pins the same version).
 bb=/bin/busybox
+[[ $arch == amd64 ]] || bb=$(arch_deb_tool "$arch" busybox-static "$ARM64_BUSYBOX_VERSION" /bin/busybox)
 copy_elf "$bb" /bin/busybox
+bb=/bin/busybox
+[[ -x $bb ]] || host_pkgs /bin/busybox:busybox-static
 while read -r app; do
     [[ -e $root/$app ]] && continue
     mkdir -p "$(dirname "$root/$app")"
@@ -87,7 +124,7 @@ while read -r app; do
 done < <("$bb" --list-full)
 
 # kernel modules: $KMODS (+ the ZFS modules' kernel-side deps), dependencies first
-read -ra mods <<<"$KMODS"
+read -ra mods <<<"$KMODS $(arch_kmods "$arch")"
 if ((zfs)); then
     zver=$(zconf "$id" VERSION)
     [[ -n $zver ]] || die "no ZFS pinned for kernel $id in kernels.conf (run without --zfs)"
@@ -134,11 +171,17 @@ if ((bpftool)); then
     copy_elf "$bt" /usr/sbin/bpftool
 fi
 
-copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
-copy_elf /usr/bin/blkparse /usr/bin/blkparse
-copy_elf /usr/sbin/dmsetup /usr/sbin/dmsetup
-copy_elf /usr/sbin/mdadm /usr/sbin/mdadm
-for m in mkfs.ext4 mkfs.xfs mkfs.btrfs; do rm -f "$root/sbin/$m"; copy_elf "/usr/sbin/$m" "/sbin/$m"; done
+if [[ $arch == amd64 ]]; then
+    copy_elf /usr/sbin/blktrace /usr/sbin/blktrace
+    copy_elf /usr/bin/blkparse /usr/bin/blkparse
+    # (the arm64 guests run the smaller set of docs/ARM64.md: no stacked devices, no fsslower)
+    copy_elf /usr/sbin/dmsetup /usr/sbin/dmsetup
+    copy_elf /usr/sbin/mdadm /usr/sbin/mdadm
+    for m in mkfs.ext4 mkfs.xfs mkfs.btrfs; do rm -f "$root/sbin/$m"; copy_elf "/usr/sbin/$m" "/sbin/$m"; done
+else
+    copy_elf "$(arch_deb_tool "$arch" blktrace "$ARM64_BLKTRACE_VERSION" /usr/sbin/blktrace)" /usr/sbin/blktrace
+    copy_elf "$(arch_deb_tool "$arch" blktrace "$ARM64_BLKTRACE_VERSION" /usr/bin/blkparse)" /usr/bin/blkparse
+fi
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi
 cp "$script" "$root/guest.sh" && chmod +x "$root/guest.sh"
@@ -158,13 +201,14 @@ KERNEL_ID='$id'
 EXPECT_KREL='$krel'
 IOTRACE='${iotrace:+/bin/iotrace}'
 ZFS=$zfs
+ARCH=$arch
 EOF
 
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 # /init of the iotrace VM test initramfs (generated by tests/vm/mkinitramfs.sh)
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
-export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu
 export HOME=/root TERM=dumb
 
 result() {
@@ -177,11 +221,12 @@ result() {
 finish() {
     st=$1
     if [ -d /tmp/out ] && [ -n "$(ls -A /tmp/out 2>/dev/null)" ]; then
-        if [ -c /dev/ttyS1 ]; then
-            stty -F /dev/ttyS1 raw -echo 2>/dev/null
-            { echo "IOTRACE-ARTEFACTS-BEGIN"; tar -C /tmp/out -czf - . | base64; echo "IOTRACE-ARTEFACTS-END"; } >/dev/ttyS1
+        port=$(artefact_port)
+        if [ -c "$port" ]; then
+            [ "$ARCH" = amd64 ] && stty -F "$port" raw -echo 2>/dev/null
+            { echo "IOTRACE-ARTEFACTS-BEGIN"; tar -C /tmp/out -czf - . | base64; echo "IOTRACE-ARTEFACTS-END"; } >"$port"
         else
-            echo "init: no /dev/ttyS1, artefacts in /tmp/out not shipped"
+            echo "init: no artefact port ($port), artefacts in /tmp/out not shipped"
         fi
     fi
     sync
@@ -191,6 +236,15 @@ finish() {
     echo o >/proc/sysrq-trigger
 }
 setup_fail() { echo "IOTRACE-GUEST-SETUP-FAILED: $*"; finish 125; }
+# artefact_port: where boot.sh reads the artefacts: the second UART on x86; on arm64 (one
+# PL011 UART) the virtio-serial port boot.sh names iotrace-artefacts
+artefact_port() {
+    if [ "$ARCH" = amd64 ]; then echo /dev/ttyS1; return; fi
+    for n in /sys/class/virtio-ports/*/name; do
+        [ "$(cat "$n" 2>/dev/null)" = iotrace-artefacts ] && { p=${n%/name}; echo "/dev/${p##*/}"; return; }
+    done
+    echo /dev/null-no-virtio-port
+}
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -227,7 +281,7 @@ fi
 
 echo "init: running guest script (timeout ${tmo}s, 0 = none)"
 cd /tmp
-export KERNEL_ID EXPECT_KREL IOTRACE ZFS OUT=/tmp/out
+export KERNEL_ID EXPECT_KREL IOTRACE ZFS ARCH OUT=/tmp/out
 if [ "$tmo" -gt 0 ] 2>/dev/null; then
     timeout -s KILL "$tmo" /bin/sh /guest.sh
 else

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/vm/run-matrix.sh --iotrace PATH --out DIR [--kernels "5.10 6.1 6.12"]
 #     [--guest-script PATH] [--zfs] [--facts-dir DIR] [--timeout SECS] [--no-bpftool]
-#     [--extra SRC[:DEST]]...
+#     [--extra SRC[:DEST]]... [--iotrace-arm64 PATH] [--extra-arm64 SRC[:DEST]]...
 # Entry point of the VM test matrix: fetches the pinned kernels (cached), builds ZFS
 # when --zfs (cached; a kernel pinned "none" runs without it, one with no pin fails), builds one initramfs
 # per kernel, boots each under qemu TCG and prints one PASS/FAIL line per kernel, then
@@ -18,11 +18,14 @@
 # Per kernel, DIR/<id>[-zfs]/ keeps console.log, artefacts/, initramfs, result.
 # --iotrace ""  runs without an iotrace binary. --facts-dir copies each guest's
 # artefacts/facts to FACTS_DIR/<id>/ (tests/vm/facts is the checked-in copy).
+# Kernels whose kernels.conf entry says K_<id>_ARCH=arm64 (ids arm64-*) boot under
+# qemu-system-aarch64 and get --iotrace-arm64 instead of --iotrace, and each --extra-arm64
+# instead of the --extra with the same DEST (binaries built by scripts/build-arm64.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 iotrace=unset out="" kernels=$KERNEL_IDS script=$VM_DIR/guest/smoke.sh zfs=0 facts="" tmo=900
-bpftool=1 extras=()
+bpftool=1 extras=() iotrace_arm64="" extras_arm64=()
 while (($#)); do
     case $1 in
     --iotrace) iotrace=$2; shift ;;
@@ -34,6 +37,8 @@ while (($#)); do
     --timeout) tmo=$2; shift ;;
     --no-bpftool) bpftool=0 ;;
     --extra) extras+=(--extra "$2"); shift ;;
+    --iotrace-arm64) iotrace_arm64=$2; shift ;;
+    --extra-arm64) extras_arm64+=("$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see run-matrix.sh --help)" ;;
     esac
@@ -47,9 +52,35 @@ ensure_root
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 [[ -z $iotrace ]] || iotrace=$(readlink -f "$iotrace")
+[[ -z $iotrace_arm64 ]] || iotrace_arm64=$(readlink -f "$iotrace_arm64")
+
+# arch_args ID -> this kernel's --iotrace and --extra arguments for mkinitramfs.sh, one per
+# line: an arm64 kernel gets the arm64 binaries, or fails here with what to pass
+arch_args() {
+    local a e d x
+    a=$(karch "$1")
+    if [[ $a == amd64 ]]; then
+        [[ -z $iotrace ]] || printf '%s\n' --iotrace "$iotrace"
+        ((${#extras[@]} == 0)) || printf '%s\n' "${extras[@]}"
+        return 0
+    fi
+    [[ -z $iotrace_arm64 ]] || printf '%s\n' --iotrace "$iotrace_arm64"
+    for ((x = 1; x < ${#extras[@]}; x += 2)); do
+        e=${extras[x]} d=${e#*:}
+        [[ $e == *:* ]] || d=/extra/$(basename "$e")
+        for a in "${extras_arm64[@]}"; do
+            [[ ${a#*:} == "$d" ]] && { e=$a; break; }
+        done
+        printf '%s\n' --extra "$e"
+    done
+}
 
 t_all=$(now_s)
-for id in $kernels; do need_kernel_id "$id"; done
+for id in $kernels; do
+    need_kernel_id "$id"
+    [[ $(karch "$id") == amd64 || -z $iotrace || -n $iotrace_arm64 ]] ||
+        die "kernel $id is $(karch "$id"): pass --iotrace-arm64 PATH too (scripts/build-arm64.sh builds it)"
+done
 t=$(now_s)
 # shellcheck disable=SC2086
 "$VM_DIR/fetch-kernels.sh" $kernels >/dev/null
@@ -66,7 +97,7 @@ for id in $kernels; do
         z=0
     elif ((z)) && [[ -z $zpin ]]; then
         line=$(printf '%-4s %-9s %-22s %6ss %s' FAIL "$id" "$(kconf "$id" KREL)" 0 \
-            "no Z_${id//./_}_VERSION in kernels.conf (a version, or none to run it without ZFS)")
+            "no Z_${id//[.-]/_}_VERSION in kernels.conf (a version, or none to run it without ZFS)")
         echo "$line"
         lines+=("$line")
         fail=$((fail + 1)) cfail=$((cfail + 1))
@@ -85,10 +116,10 @@ for id in $kernels; do
             tail -3 "$dir/build-zfs.log" >&2
         fi
     fi
-    args=(--kernel "$id" --guest-script "$script" --out "$dir/initramfs.cpio.gz" "${extras[@]}")
+    mapfile -t aargs < <(arch_args "$id")
+    args=(--kernel "$id" --guest-script "$script" --out "$dir/initramfs.cpio.gz" "${aargs[@]}")
     ((z)) && args+=(--zfs)
     ((bpftool)) && args+=(--bpftool)
-    [[ -n $iotrace ]] && args+=(--iotrace "$iotrace")
     if [[ -z $status ]] && ! "$VM_DIR/mkinitramfs.sh" "${args[@]}" 2>"$dir/mkinitramfs.log"; then
         status="FAIL mkinitramfs (see $dir/mkinitramfs.log)"
         tail -3 "$dir/mkinitramfs.log" >&2
