@@ -84,30 +84,46 @@ FS_TABLE(nfsslower_probe_table, FS_PROBES("NFS", nfs_reads, nfs_writes, nfs_open
 
 /* ---- ZFS ------------------------------------------------------------------------------------
  * The read/write entry points changed names across OpenZFS versions and kernels:
- *   0.6.0-0.6.4  zpl_read / zpl_write (file, buf, len, ppos)
- *   0.6.4-2.2    zpl_aio_read / zpl_aio_write (kiocb, iovec, nr_segs, pos) on older kernels
- *   0.6.5+       zpl_iter_read / zpl_iter_write (kiocb, iov_iter); 2.3+ only these
+ *   zpl_read / zpl_write (file, buf, len, ppos): from commit 1efb473f8919 ("Add Hooks for
+ *     Linux File Operations"), zfs-0.6.0-rc1, to commit 933ec999511f ("Retire .write/.read
+ *     file operations"), zfs-0.7.0-rc4
+ *   zpl_aio_read / zpl_aio_write (kiocb, iovec, nr_segs, pos), on older kernels: from commit
+ *     cd3939c5f069 ("Linux AIO Support"), zfs-0.6.4, to commit 72be1f4062ae ("config:
+ *     remove HAVE_VFS_RW_ITERATE"), zfs-2.3.0-rc1
+ *   zpl_iter_read / zpl_iter_write (kiocb, iov_iter): from commit 57ae840077e6 ("Linux 4.1
+ *     compat: use read_iter() / write_iter()"), zfs-0.6.5; 2.3+ only these
+ *   zpl_fsync since 1efb473f8919 (zfs-0.6.0-rc1), zpl_open since commit 126400a1ca65 ("Add
+ *     zfs_open()/zfs_close()"), zfs-0.6.0-rc2
  * Vendor builds may add suffixes (zpl_iter_read_ext), hence the patterns; the old names are
  * matched exactly because zpl_read_common (a helper with another signature) sits beside them.
  * fentry needs BTF for the zfs module, which Debian's DKMS builds do not have: kprobes then.
  * ZFS is never built into Linux: the module only. */
-#define ZFS_PAIR(kind, target, entry, ret, proto) CANDIDATE_PAIR(kind, target, "zfs", entry, ret, proto)
+#define ZFS_PAIR(kind, target, entry, ret, proto)                                            \
+	CANDIDATE_PAIR(kind, target, "zfs", entry, ret, proto)
 
 static const struct probe_candidate zfs_reads[] = {
-	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_read*", "fentry_iter_read", "fexit_iter_read", "kiocb,iov_iter"),
-	ZFS_PAIR(ATTACH_FENTRY, "zpl_aio_read*", "fentry_aio_read", "fexit_aio_read", "kiocb,iovec"),
+	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_read*", "fentry_iter_read", "fexit_iter_read",
+		 "kiocb,iov_iter"),
+	ZFS_PAIR(ATTACH_FENTRY, "zpl_aio_read*", "fentry_aio_read", "fexit_aio_read",
+		 "kiocb,iovec"),
 	ZFS_PAIR(ATTACH_FENTRY, "zpl_read", "fentry_read", "fexit_read", "file"),
-	ZFS_PAIR(ATTACH_KPROBE, "zpl_iter_read*", "kprobe_iter_read", "kretprobe_iter_read", "kiocb,iov_iter"),
-	ZFS_PAIR(ATTACH_KPROBE, "zpl_aio_read*", "kprobe_aio_read", "kretprobe_aio_read", "kiocb,iovec"),
+	ZFS_PAIR(ATTACH_KPROBE, "zpl_iter_read*", "kprobe_iter_read", "kretprobe_iter_read",
+		 "kiocb,iov_iter"),
+	ZFS_PAIR(ATTACH_KPROBE, "zpl_aio_read*", "kprobe_aio_read", "kretprobe_aio_read",
+		 "kiocb,iovec"),
 	ZFS_PAIR(ATTACH_KPROBE, "zpl_read", "kprobe_read", "kretprobe_read", "file"),
 };
 
 static const struct probe_candidate zfs_writes[] = {
-	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_write*", "fentry_iter_write", "fexit_iter_write", "kiocb,iov_iter"),
-	ZFS_PAIR(ATTACH_FENTRY, "zpl_aio_write*", "fentry_aio_write", "fexit_aio_write", "kiocb,iovec"),
+	ZFS_PAIR(ATTACH_FENTRY, "zpl_iter_write*", "fentry_iter_write", "fexit_iter_write",
+		 "kiocb,iov_iter"),
+	ZFS_PAIR(ATTACH_FENTRY, "zpl_aio_write*", "fentry_aio_write", "fexit_aio_write",
+		 "kiocb,iovec"),
 	ZFS_PAIR(ATTACH_FENTRY, "zpl_write", "fentry_write", "fexit_write", "file"),
-	ZFS_PAIR(ATTACH_KPROBE, "zpl_iter_write*", "kprobe_iter_write", "kretprobe_iter_write", "kiocb,iov_iter"),
-	ZFS_PAIR(ATTACH_KPROBE, "zpl_aio_write*", "kprobe_aio_write", "kretprobe_aio_write", "kiocb,iovec"),
+	ZFS_PAIR(ATTACH_KPROBE, "zpl_iter_write*", "kprobe_iter_write", "kretprobe_iter_write",
+		 "kiocb,iov_iter"),
+	ZFS_PAIR(ATTACH_KPROBE, "zpl_aio_write*", "kprobe_aio_write", "kretprobe_aio_write",
+		 "kiocb,iovec"),
 	ZFS_PAIR(ATTACH_KPROBE, "zpl_write", "kprobe_write", "kretprobe_write", "file"),
 };
 
