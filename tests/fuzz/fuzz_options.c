@@ -165,8 +165,11 @@ static void check_common(const struct invocation *inv, int err)
 	if (!(set & COMMON_BACKEND))
 		CHECK(c->backend == BACKEND_AUTO && !c->btf_path, "%s accepted --backend/--btf",
 		      inv->tool->name);
-	CHECK(c->format_set || c->format == FORMAT_TABLE || !(set & COMMON_FORMAT) ||
-		      strcmp(inv->tool->name, "zfsslower") == 0 /* -j sets CSV in validate() */,
+	/* (the fsslower family's -j, BCC's, sets CSV in validate(): every member ends in "slower") */
+	size_t name_len = strlen(inv->tool->name);
+	bool fs_family = name_len >= 6 && !strcmp(inv->tool->name + name_len - 6, "slower");
+
+	CHECK(c->format_set || c->format == FORMAT_TABLE || !(set & COMMON_FORMAT) || fs_family,
 	      "format %d without --json/--csv", c->format);
 }
 
