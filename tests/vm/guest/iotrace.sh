@@ -1236,24 +1236,41 @@ else
     # mg_stat: "reads writes other merges" of MD_DISK
     mg_stat() { awk '{ print $1, $5, ($12 == "" ? 0 : $12) + ($15 == "" ? 0 : $15), $2 + $6 }' "/sys/block/$MD_DISK/stat"; }
     # mg_judge SID WHAT DDPID R0 W0 O0 M0 R1 W1 O1 M1
+    # Under --backend=kprobe three kprobe tracers run at once, and the kernel skips a probe
+    # hit that comes while another kprobe runs on that CPU (kprobe_profile counts it, per
+    # event, whatever disk or process it was for). There the judge is: nothing of another
+    # process, and every request printed or counted as lost, with losses only where the
+    # kernel counted skips ("N missed by kernel probes": an upper bound under -d/-p/-c).
+    # covered PRINTED LOST WANTED KMISSED: printed + lost reach wanted, losses explained
+    covered() { [ $(($1 + $2)) -ge "$3" ] && { [ "$2" -eq 0 ] || [ "${4:-0}" -gt 0 ]; }; }
+    kmissed() { echo "$1" | sed -n 's/.* \([0-9][0-9]*\) missed by kernel probes.*/\1/p'; }
     mg_judge() {
         _t=mg_$1 _mw="biosnoop -d $MD_DISK, 4 MiB of buffered writes, $2"
         REC=io project "$RUNS/$_t.out" csv disk rwbs sector bytes comm pid latency_ns queue_ns >"$RUNS/$_t.facts"
         _k=$(($8 - $4 + $9 - $5 + ${10} - $6)) _m=$((${11} - $7))
         _n=$(wc -l <"$RUNS/$_t.facts")
-        check "$_mw: $_n rows = the $_k requests the kernel completed ($_m merges counted by the kernel)" [ "$_n" -eq "$_k" ]
+        _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_t.err" | tail -1)
+        _lost=$(echo "$_sum" | awk '{ print $4 }')
+        if [ "$b" = kprobe ]; then
+            check "$_mw: $_n rows + ${_lost:-?} lost cover the $_k requests the kernel completed, losses only with kernel probe misses ($_sum)" covered "$_n" "${_lost:-0}" "$_k" "$(kmissed "$_sum")"
+            check "$_mw: no more rows ($_n) than requests completed ($_k)" [ "$_n" -le "$_k" ]
+        else
+            check "$_mw: $_n rows = the $_k requests the kernel completed ($_m merges counted by the kernel)" [ "$_n" -eq "$_k" ]
+        fi
         # the window is a few seconds: a QUE or latency of more than 30 s is a stale entry's
         _stale=$(awk -F'|' '$7 > 30000000000 || $8 > 30000000000' "$RUNS/$_t.facts" | wc -l)
         check "$_mw: no row with a QUE or latency beyond the window ($_stale)" [ "$_stale" -eq 0 ]
         _own=$(awk -F'|' '$5 != "dd" && $5 !~ /^kworker/' "$RUNS/$_t.facts" | cut -d'|' -f5 | sort | uniq -c | tr -s ' \n' '  ')
         check "$_mw: every row's owner is dd or a writeback worker (others: ${_own:-none})" [ -z "$_own" ]
-        _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_t.err" | tail -1)
         _mg=$(echo "$_sum" | sed -n 's/.* \([0-9][0-9]*\) merged away.*/\1/p')
-        check "$_mw: 0 lost ($_sum)" [ "$(echo "$_sum" | awk '{ print $4 }')" = 0 ]
+        [ "$b" = kprobe ] || check "$_mw: 0 lost ($_sum)" [ "$_lost" = 0 ]
         check "$_mw: requests merged away (${_mg:-0}) <= the kernel's merges ($_m)" [ "${_mg:-0}" -le "$_m" ]
         _r=exact
-        [ "$_n" -eq "$_k" ] && [ "$_stale" -eq 0 ] && [ -z "$_own" ] && [ "$(echo "$_sum" | awk '{ print $4 }')" = 0 ] &&
+        [ "$_n" -eq "$_k" ] && [ "$_stale" -eq 0 ] && [ -z "$_own" ] && [ "$_lost" = 0 ] &&
             [ "${_mg:-0}" -le "$_m" ] || _r=wrong
+        # (kprobe: every request printed or counted as lost, losses only from kernel skips)
+        [ $_r = wrong ] && [ "$b" = kprobe ] && [ "$_n" -le "$_k" ] && [ "$_stale" -eq 0 ] && [ -z "$_own" ] &&
+            [ "${_mg:-0}" -le "$_m" ] && covered "$_n" "${_lost:-0}" "$_k" "$(kmissed "$_sum")" && _r=counted
         # (counts vary with writeback timing: the artefact keeps them, the table only the result)
         echo "$2 result=$_r merged=$([ "$_m" -gt 0 ] && echo yes || echo no) rows=$_n kernel=$_k kernel_merges=$_m merged_away=${_mg:-0} stale=$_stale" >>"$OUT/compat/merges.txt"
     }
@@ -1302,7 +1319,7 @@ else
         set -- $st0 $st1
         kr=$(($5 - $1))
         info "scheduler $s: the kernel completed $kr reads on $FD (400 issued by iot-a and iot-b)"
-        res=exact why="" both=0
+        res=exact why="" both=0 lostsum=0
         for t in p c; do
             [ $t = p ] && { own=$fa name=iot-a lo=0 hi=25600 flt="-p $fa"; } || { own=$fb name=iot-b lo=69632 hi=95232 flt="-c iot-b"; }
             REC=io project "$RUNS/fl_${t}_$sid.out" csv $BIO_FIELDS_CSV >"$RUNS/fl_${t}_$sid.facts"
@@ -1311,17 +1328,32 @@ else
             mine=$(awk -F'|' -v p="$own" -v d="$FD" -v lo=$lo -v hi=$hi '$6 == p && $1 == d && $3 >= lo && $3 < hi && $4 == 65536' "$RUNS/fl_${t}_$sid.facts" | wc -l)
             flt="$flt --backend=$b"
             check "biosnoop $flt, scheduler $s: no request of another process (rows outside $name's sectors: $foreign)" [ "$foreign" -eq 0 ]
-            check "biosnoop $flt, scheduler $s: all 200 of $name's requests, in its region ($mine)" [ "$mine" -eq 200 ]
             _s=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/fl_${t}_$sid.err" | tail -1)
-            check "biosnoop $flt, scheduler $s: 0 lost ($_s)" [ "$(echo "$_s" | awk '{ print $4 }')" = 0 ]
+            _l=$(echo "$_s" | awk '{ print $4 }')
+            if [ "$b" = kprobe ]; then
+                check "biosnoop $flt, scheduler $s: $mine of $name's 200 requests printed + ${_l:-?} lost cover them, losses only with kernel probe misses ($_s)" covered "$mine" "${_l:-0}" 200 "$(kmissed "$_s")"
+                lostsum=$((lostsum + ${_l:-0}))
+            else
+                check "biosnoop $flt, scheduler $s: all 200 of $name's requests, in its region ($mine)" [ "$mine" -eq 200 ]
+                check "biosnoop $flt, scheduler $s: 0 lost ($_s)" [ "$_l" = 0 ]
+            fi
             both=$((both + mine))
-            if [ "$foreign" -ne 0 ] || [ "$mine" -ne 200 ]; then res=wrong why="$why $flt: $mine of 200, $foreign foreign;"; fi
+            if [ "$foreign" -ne 0 ] || { [ "$mine" -ne 200 ] && [ "$b" != kprobe ]; }; then res=wrong why="$why $flt: $mine of 200, $foreign foreign;"
+            elif [ "$mine" -ne 200 ]; then
+                covered "$mine" "${_l:-0}" 200 "$(kmissed "$_s")" && res=counted || { res=wrong why="$why $flt: $mine of 200, ${_l:-0} lost;"; }
+            fi
             [ "$foreign" -eq 0 ] || show "$RUNS/fl_${t}_$sid.out" 10
         done
         # the kernel is the judge here too: the two filtered outputs together are every read
         # the disk completed in the window
-        check "scheduler $s, --backend=$b: the -p and -c rows together ($both) = the reads $FD completed ($kr)" [ "$both" -eq "$kr" ]
-        [ "$both" -eq "$kr" ] || { res=wrong why="$why $both rows of $kr reads completed;"; }
+        if [ "$b" = kprobe ]; then
+            check "scheduler $s, --backend=$b: the -p and -c rows together ($both) plus their losses ($lostsum) cover the reads $FD completed ($kr), and no more rows" covered "$both" "$lostsum" "$kr" 1
+            check "scheduler $s, --backend=$b: no more rows ($both) than reads completed ($kr)" [ "$both" -le "$kr" ]
+            [ "$both" -le "$kr" ] && [ $((both + lostsum)) -ge "$kr" ] || { res=wrong why="$why $both rows + $lostsum lost of $kr reads completed;"; }
+        else
+            check "scheduler $s, --backend=$b: the -p and -c rows together ($both) = the reads $FD completed ($kr)" [ "$both" -eq "$kr" ]
+            [ "$both" -eq "$kr" ] || { res=wrong why="$why $both rows of $kr reads completed;"; }
+        fi
         echo "$s $b $res $FD $kr - - $why" >>"$OUT/compat/filters.txt"
     done
     rm -f /tmp/fa /tmp/fb
