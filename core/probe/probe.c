@@ -44,6 +44,9 @@ bool word_in_list(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 
+	/* (an empty word is in no list, and strstr would find it everywhere, forever) */
+	if (!n || !list)
+		return false;
 	for (const char *p = list; (p = strstr(p, word)); p += n) {
 		bool starts = p == list || p[-1] == ' ';
 		bool ends = p[n] == '\0' || p[n] == ' ';

@@ -153,6 +153,9 @@ static const struct usage_case zfsslower_cases[] = {
 	USAGE("invalid --duration '0'", "iotrace", "zfsslower", "-D", "0"),
 	USAGE("invalid --duration 'abc'", "iotrace", "zfsslower", "-D", "abc"),
 	USAGE("invalid --backend 'x'", "iotrace", "zfsslower", "--backend=x"),
+	/* an empty variant once hung the parser (found by fuzz_options) */
+	USAGE("invalid --variant '': not a variant of biosnoop's probes", "iotrace", "biosnoop",
+	      "--variant", ""),
 	USAGE("invalid --debug 'x=1': expected slot-mask=MASK or kretprobe-maxactive=N", "iotrace",
 	      "zfsslower", "--debug", "x=1"),
 	USAGE("invalid --debug 'slot-mask': expected", "iotrace", "biosnoop", "--debug=slot-mask"),
