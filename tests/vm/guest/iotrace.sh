@@ -1243,7 +1243,7 @@ else
     # kernel counted skips ("N missed by kernel probes": an upper bound under -d/-p/-c).
     # covered PRINTED LOST WANTED KMISSED: printed + lost reach wanted, losses explained
     covered() { [ $(($1 + $2)) -ge "$3" ] && { [ "$2" -eq 0 ] || [ "${4:-0}" -gt 0 ]; }; }
-    kmissed() { echo "$1" | sed -n 's/.* \([0-9][0-9]*\) missed by kernel probes.*/\1/p'; }
+    kmissed() { echo "$1" | sed -n 's/.*[( ]\([0-9][0-9]*\) missed by kernel probes.*/\1/p'; }
     mg_judge() {
         _t=mg_$1 _mw="biosnoop -d $MD_DISK, 4 MiB of buffered writes, $2"
         REC=io project "$RUNS/$_t.out" csv disk rwbs sector bytes comm pid latency_ns queue_ns >"$RUNS/$_t.facts"
