@@ -297,6 +297,14 @@ static __always_inline bool slot_claim(struct inflight_slot *sl)
 
 static const struct biosnoop_inflight empty_inflight;
 
+/* An entry still held when its request struct starts a new life: that life's end went
+ * unseen. Counted, unless it was foreign (never ours to report). */
+static __always_inline void count_unseen_end(const struct biosnoop_inflight *v)
+{
+	if (!(v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
+		count(BIOSNOOP_DONE_MISSED);
+}
+
 /* The entry of a request being created: its slot when free, else a hash table entry.
  * *sl says which. An entry still held under the same key is a life of this request struct
  * whose completion went unseen: counted (unless it was foreign: never ours to report), and
@@ -313,8 +321,7 @@ static __always_inline struct biosnoop_inflight *inflight_new(struct req_ref *r,
 		return &s->v;
 	}
 	if (s && key_is(&s->key, r)) {
-		if (!(s->v.flags & BIOSNOOP_INFLIGHT_FOREIGN))
-			count(BIOSNOOP_DONE_MISSED);
+		count_unseen_end(&s->v);
 		return &s->v;
 	}
 	*sl = NULL;
@@ -322,8 +329,8 @@ static __always_inline struct biosnoop_inflight *inflight_new(struct req_ref *r,
 	if (err == -EEXIST) {
 		struct biosnoop_inflight *old = bpf_map_lookup_elem(&inflight, &r->key);
 
-		if (old && !(old->flags & BIOSNOOP_INFLIGHT_FOREIGN))
-			count(BIOSNOOP_DONE_MISSED);
+		if (old)
+			count_unseen_end(old);
 	} else if (err) {
 		bpf_map_update_elem(&untracked, &r->key, &untracked_as, BPF_ANY);
 		return NULL;
@@ -418,8 +425,7 @@ drop_previous_life(struct req_ref *r, struct biosnoop_inflight *v, struct inflig
 		v->birth_ns = birth;
 		return v;
 	}
-	if (!(v->flags & BIOSNOOP_INFLIGHT_FOREIGN))
-		count(BIOSNOOP_DONE_MISSED);
+	count_unseen_end(v);
 	inflight_drop(r, sl);
 	return NULL;
 }
