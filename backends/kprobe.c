@@ -39,6 +39,7 @@ static const char *const tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/
 struct kprobe_event {
 	struct bpf_link *link; /* the link it serves; NULL once a newer link took the address */
 	char name[EVENT_NAME_MAX];
+	bool retprobe;
 };
 
 static struct {
@@ -176,7 +177,7 @@ __attribute__((destructor)) static void remove_events_at_exit(void)
 	reg.count = reg.cap = 0;
 }
 
-static int register_event(struct bpf_link *link, const char *name)
+static int register_event(struct bpf_link *link, const char *name, bool retprobe)
 {
 	if (reg.count == reg.cap) {
 		size_t cap = reg.cap ? reg.cap * 2 : 8;
@@ -193,6 +194,7 @@ static int register_event(struct bpf_link *link, const char *name)
 			reg.events[i].link = NULL;
 	reg.events[reg.count].link = link;
 	snprintf(reg.events[reg.count].name, EVENT_NAME_MAX, "%s", name);
+	reg.events[reg.count].retprobe = retprobe;
 	reg.count++;
 	return 0;
 }
@@ -271,7 +273,7 @@ static int attach_tracefs(struct bpf_program *prog, int instances, const char *t
 			err = errno ? -errno : -EINVAL;
 	}
 	if (!err) {
-		err = register_event(*link, name);
+		err = register_event(*link, name, retprobe);
 		if (err) {
 			bpf_link__destroy(*link); /* closes pfd */
 			*link = NULL;
@@ -358,10 +360,12 @@ static const struct kprobe_event *event_of(const char *name, struct bpf_link *co
 }
 
 /* One read of kprobe_profile for all the links: it lists every kprobe event of the system. */
-static int kprobe_missed(struct bpf_link *const *links, size_t n, uint64_t *count)
+static int kprobe_missed(struct bpf_link *const *links, size_t n, bool entries_only,
+			 uint64_t *count)
 {
 	char path[128], line[256], event[128];
 	unsigned long long hits, misses;
+	const struct kprobe_event *ev;
 	FILE *f;
 
 	*count = 0;
@@ -373,7 +377,8 @@ static int kprobe_missed(struct bpf_link *const *links, size_t n, uint64_t *coun
 		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%127s %llu %llu", event, &hits, &misses) == 3 &&
-		    !strncmp(event, GROUP_PREFIX, strlen(GROUP_PREFIX)) && event_of(event, links, n))
+		    !strncmp(event, GROUP_PREFIX, strlen(GROUP_PREFIX)) &&
+		    (ev = event_of(event, links, n)) && !(entries_only && ev->retprobe))
 			*count += misses;
 	fclose(f);
 	return 0;

@@ -37,10 +37,19 @@ struct inflight {
 	u32 op;
 };
 
+/* A thread can be inside two traced calls at once, of different operations only: an O_SYNC
+ * write syncs through the file system's fsync (generic_write_sync -> vfs_fsync_range ->
+ * ext4_sync_file, xfs_file_fsync, btrfs_sync_file) before the write returns. */
+struct inflight_key {
+	u64 pid_tgid;
+	u32 op;
+	u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
-	__type(key, u64); /* pid_tgid: a thread is inside one traced call at a time */
+	__type(key, struct inflight_key);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -53,24 +62,32 @@ DEFINE_COUNTERS(FSSLOWER_COUNTER_MAX)
 
 static __always_inline int entry(u32 op, struct file *file, s64 offset, struct kiocb *iocb)
 {
-	u64 id = bpf_get_current_pid_tgid();
+	struct inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
 	struct inflight v = {
 		.ts_ns = bpf_ktime_get_ns(), .offset = offset, .file = file, .iocb = iocb, .op = op
 	};
 
-	if (filter_tgid && (id >> 32) != filter_tgid)
+	if (filter_tgid && (key.pid_tgid >> 32) != filter_tgid)
 		return 0;
 	if (filter_magic && BPF_CORE_READ(file, f_inode, i_sb, s_magic) != filter_magic)
 		return 0;
-	if (bpf_map_update_elem(&inflight, &id, &v, BPF_ANY))
+	/* This thread's previous call of this operation is still here: its return never came
+	 * to us (a kretprobe out of instances, a return program the kernel skipped). Counted
+	 * here, one by one, rather than from the kernel's nmissed, which is incremented without
+	 * atomics from every CPU and, under contention, undercounts. User space counts the
+	 * entries of threads that exited (tools/fsslower). */
+	if (bpf_map_lookup_elem(&inflight, &key))
+		count(FSSLOWER_RETURN_UNSEEN);
+	if (bpf_map_update_elem(&inflight, &key, &v, BPF_ANY))
 		count(FSSLOWER_LOST_INFLIGHT);
 	return 0;
 }
 
-static __always_inline int leave(s64 ret)
+static __always_inline int leave(u32 op, s64 ret)
 {
-	u64 id = bpf_get_current_pid_tgid();
-	struct inflight *v = bpf_map_lookup_elem(&inflight, &id);
+	struct inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
+	u64 id = key.pid_tgid;
+	struct inflight *v = bpf_map_lookup_elem(&inflight, &key);
 	struct fsslower_event *e;
 	struct dentry *dentry;
 	struct kiocb *iocb;
@@ -110,7 +127,7 @@ static __always_inline int leave(s64 ret)
 	bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(dentry, d_name.name));
 	bpf_ringbuf_submit(e, 0);
 out:
-	bpf_map_delete_elem(&inflight, &id);
+	bpf_map_delete_elem(&inflight, &key);
 	return 0;
 }
 
@@ -143,7 +160,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("fexit/zpl_iter_" #name)                                                               \
 	int BPF_PROG(fexit_iter_##name, struct kiocb *iocb, struct iov_iter *it, long ret)         \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}                                                                                          \
 	SEC("kprobe/zpl_iter_" #name)                                                              \
 	int BPF_KPROBE(kprobe_iter_##name, struct kiocb *iocb)                                     \
@@ -153,7 +170,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_iter_" #name)                                                           \
 	int BPF_KRETPROBE(kretprobe_iter_##name, long ret)                                         \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}
 
 /* zpl_aio_read/write(struct kiocb *, const struct iovec *, unsigned long nr_segs, loff_t pos) */
@@ -168,7 +185,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_PROG(fexit_aio_##name, struct kiocb *iocb, const struct iovec *iov,                \
 		     unsigned long nr_segs, loff_t pos, long ret)                                  \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}                                                                                          \
 	SEC("kprobe/zpl_aio_" #name)                                                               \
 	int BPF_KPROBE(kprobe_aio_##name, struct kiocb *iocb, const struct iovec *iov,             \
@@ -179,7 +196,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_aio_" #name)                                                            \
 	int BPF_KRETPROBE(kretprobe_aio_##name, long ret)                                          \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}
 
 /* zpl_read/write(struct file *, char __user *, size_t, loff_t *): OpenZFS 0.6.x */
@@ -193,7 +210,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_PROG(fexit_##name, struct file *file, char *buf, size_t len, loff_t *ppos,         \
 		     long ret)                                                                     \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}                                                                                          \
 	SEC("kprobe/zpl_" #name)                                                                   \
 	int BPF_KPROBE(kprobe_##name, struct file *file, char *buf, size_t len, loff_t *ppos)      \
@@ -203,7 +220,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_" #name)                                                                \
 	int BPF_KRETPROBE(kretprobe_##name, long ret)                                              \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(op, ret);                                                                 \
 	}
 
 ITER_PAIR(read, FS_OP_READ)
@@ -224,7 +241,7 @@ RW_PAIR(write, FS_OP_WRITE)
 	SEC("fexit/zpl_open")                                                                      \
 	int BPF_PROG(fexit_##name, struct inode *inode, struct file *file, int ret)                \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(FS_OP_OPEN, ret);                                                     \
 	}                                                                                          \
 	SEC("kprobe/zpl_open")                                                                     \
 	int BPF_KPROBE(kprobe_##name, struct inode *inode, struct file *file)                      \
@@ -234,7 +251,7 @@ RW_PAIR(write, FS_OP_WRITE)
 	SEC("kretprobe/zpl_open")                                                                  \
 	int BPF_KRETPROBE(kretprobe_##name, int ret)                                               \
 	{                                                                                          \
-		return leave(ret);                                                                 \
+		return leave(FS_OP_OPEN, ret);                                                     \
 	}
 
 OPEN_PAIR(open)
@@ -249,7 +266,7 @@ int BPF_PROG(fentry_fsync, struct file *file)
 SEC("fexit/zpl_fsync")
 int BPF_PROG(fexit_fsync, struct file *file, loff_t start, loff_t end, int datasync, int ret)
 {
-	return leave(ret);
+	return leave(FS_OP_FSYNC, ret);
 }
 SEC("kprobe/zpl_fsync")
 int BPF_KPROBE(kprobe_fsync, struct file *file)
@@ -259,7 +276,7 @@ int BPF_KPROBE(kprobe_fsync, struct file *file)
 SEC("kretprobe/zpl_fsync")
 int BPF_KRETPROBE(kretprobe_fsync, int ret)
 {
-	return leave(ret);
+	return leave(FS_OP_FSYNC, ret);
 }
 
 char LICENSE[] SEC("license") = "GPL";

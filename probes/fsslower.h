@@ -27,6 +27,7 @@ struct fsslower_event {
 enum fsslower_counter {
 	FSSLOWER_LOST_RINGBUF,
 	FSSLOWER_LOST_INFLIGHT,
+	FSSLOWER_RETURN_UNSEEN, /* a call whose entry was seen and whose return was not */
 	FSSLOWER_COUNTER_MAX,
 };
 

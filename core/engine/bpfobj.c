@@ -191,7 +191,16 @@ static void bpfobj_close(void *ctx)
 	b->obj = NULL;
 }
 
-uint64_t bpfobj_missed(const struct bpfobj *b)
+/* A return probe's program: fexit, kretprobe (their section names say so before and after
+ * the engine retargets them). */
+static bool is_return_program(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return !strncmp(sec, "fexit", 5) || !strncmp(sec, "kretprobe", 9);
+}
+
+uint64_t bpfobj_missed(const struct bpfobj *b, bool entries_only)
 {
 	struct bpf_program *prog;
 	uint64_t total = 0, n;
@@ -202,7 +211,7 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 	for (size_t k = 0; k < ARRAY_SIZE(one_per_backend); k++) {
 		const struct backend *be = backend_for(one_per_backend[k]);
 
-		if (be->missed && be->missed(b->links, b->link_count, &n) == 0)
+		if (be->missed && be->missed(b->links, b->link_count, entries_only, &n) == 0)
 			total += n;
 	}
 	if (!b->obj)
@@ -212,6 +221,8 @@ uint64_t bpfobj_missed(const struct bpfobj *b)
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
+		if (entries_only && is_return_program(prog))
+			continue;
 		memset(&info, 0, sizeof(info));
 		/* (recursion_misses exists since 5.12 and counts fentry/fexit programs; kprobe
 		 * and classic tracepoint programs since 6.7; older kernels leave it zero)

@@ -122,7 +122,9 @@ extern const struct engine_object_ops bpfobj_ops;
 
 /* Events the kernel's probes dropped before our programs ran, over every attached link and
  * program: the backends' own counts plus BPF's recursion misses (a program that fired
- * while it was already running on that CPU, e.g. a completion in an interrupt). */
-uint64_t bpfobj_missed(const struct bpfobj *b);
+ * while it was already running on that CPU, e.g. a completion in an interrupt).
+ * entries_only leaves return probes (kretprobe, fexit) and their programs out: for tools
+ * that count the calls whose return they never saw themselves. */
+uint64_t bpfobj_missed(const struct bpfobj *b, bool entries_only);
 
 #endif

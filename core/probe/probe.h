@@ -192,9 +192,9 @@ struct backend {
 	/* Events the kernel dropped before the programs could run (a kretprobe out of
 	 * instances, a kprobe hit while another ran), so that no loss stays silent: the sum
 	 * over those of links[0..n) that this backend attached (the others are skipped), read
-	 * once per call. NULL where the kind has no such count; -errno where the kernel
-	 * cannot say. */
-	int (*missed)(struct bpf_link *const *links, size_t n, uint64_t *count);
+	 * once per call; entries_only leaves return probes out. NULL where the kind has no
+	 * such count; -errno where the kernel cannot say. */
+	int (*missed)(struct bpf_link *const *links, size_t n, bool entries_only, uint64_t *count);
 };
 
 extern const struct backend backend_tracepoint;

@@ -83,7 +83,9 @@ static const struct session *session_of(const struct tracer *t)
 
 uint64_t tracer_probe_missed(const struct tracer *t)
 {
-	return bpfobj_missed(&session_of(t)->obj);
+	const struct session *s = session_of(t);
+
+	return bpfobj_missed(&s->obj, s->t.inv->tool->tracer->counts_unseen_returns);
 }
 
 const struct probe_candidate *tracer_chosen(const struct tracer *t, const char *probe)

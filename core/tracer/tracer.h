@@ -101,6 +101,10 @@ struct tracer_tool {
 	int (*event)(struct tracer *t, const void *data, size_t size);
 	/* About once a second while running, and once at the end (final = true). */
 	int (*tick)(struct tracer *t, bool final);
+	/* The BPF side counts every call whose entry it saw and whose return it never did
+	 * (its own loss kind): the kernel's misses on return probes are then left out of
+	 * probe_missed, where they would count the same calls twice. */
+	bool counts_unseen_returns;
 };
 
 /* Run inv->tool (its tracer) until Ctrl-C, SIGTERM, SIGHUP, its duration, or its reader

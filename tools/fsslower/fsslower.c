@@ -11,10 +11,14 @@
 #include "tracer/tracer.h"
 #include "cli/cli.h"
 
+#include <bpf/bpf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* ---- options ------------------------------------------------------------------------------ */
 
@@ -40,7 +44,8 @@ static const struct argp_option fsslower_options[] = {
 
 /* fsslower alone: the same, plus which file system (libbpf-tools' -t) */
 static const struct argp_option fsslower_type_options[] = {
-	{ "type", OPT_TYPE, "FS", 0, "The file system to trace: btrfs, ext4, nfs, xfs or zfs (required)", 0 },
+	{ "type", OPT_TYPE, "FS", 0,
+	  "The file system to trace: btrfs, ext4, nfs, xfs or zfs (required)", 0 },
 	{ "min-ms", OPT_MIN_MS, "MS", 0,
 	  "Show operations slower than MS milliseconds (default 10; 0 shows all)", 0 },
 	{ "pid", OPT_PID, "PID", 0, "Only this process (it must exist)", 0 },
@@ -112,10 +117,73 @@ struct fsslower_state {
 	struct fsslower_print_opts print;
 };
 
+/* (keys beyond the BPF counters: counted here) */
+#define FSSLOWER_IN_FLIGHT_AT_END FSSLOWER_COUNTER_MAX
+
 static const struct loss_kind fsslower_losses[] = {
 	{ FSSLOWER_LOST_RINGBUF, "ringbuf_full", "ring buffer full", true },
 	{ FSSLOWER_LOST_INFLIGHT, "inflight_full", "in-flight table full", true },
+	{ FSSLOWER_RETURN_UNSEEN, "return_unseen", "returns never seen", true },
+	{ FSSLOWER_IN_FLIGHT_AT_END, "in_flight_at_end", "calls still in progress at the end", false },
 };
+
+/* The in-flight table's key and value (fsslower.bpf.c); only the key is read here. */
+struct inflight_key {
+	uint64_t pid_tgid;
+	uint32_t op;
+	uint32_t pad;
+};
+
+/* Thread ids from BPF are the initial pid namespace's: only there can they be looked up. */
+static bool in_initial_pid_ns(void)
+{
+	char link[64];
+	ssize_t n = readlink("/proc/self/ns/pid", link, sizeof(link) - 1);
+
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(link, "pid:[4026531836]"); /* PROC_PID_INIT_INO */
+}
+
+static bool thread_exists(uint64_t pid_tgid)
+{
+	return syscall(SYS_tgkill, (pid_t)(pid_tgid >> 32), (pid_t)(uint32_t)pid_tgid, 0) == 0 ||
+	       errno != ESRCH;
+}
+
+/* A thread that exited inside a traced call, as the table sees it, never returned from it
+ * as far as the probes could tell: the entry BPF keeps for it would otherwise stay until
+ * the table is full. Each is removed and counted as a return never seen. At the end, the
+ * entries of live threads are calls still in progress (or whose return the kernel skipped
+ * and that the thread has not repeated): shown, not counted as lost. */
+static int sweep_inflight(struct fsslower_state *st, bool final)
+{
+	int fd = bpf_map__fd(st->skel->maps.inflight);
+	size_t n = 0, cap = bpf_map__max_entries(st->skel->maps.inflight);
+	struct inflight_key *keys, *prev = NULL;
+	uint64_t gone = 0, live = 0;
+
+	if (!in_initial_pid_ns())
+		return 0;
+	/* keys first: deleting while walking would restart the walk */
+	keys = calloc(cap, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	while (n < cap && bpf_map_get_next_key(fd, prev, &keys[n]) == 0)
+		prev = &keys[n++];
+	for (size_t i = 0; i < n; i++) {
+		if (thread_exists(keys[i].pid_tgid))
+			live++;
+		else if (bpf_map_delete_elem(fd, &keys[i]) == 0)
+			gone++;
+	}
+	free(keys);
+	losses_add(&st->losses, FSSLOWER_RETURN_UNSEEN, gone);
+	if (final)
+		losses_add(&st->losses, FSSLOWER_IN_FLIGHT_AT_END, live);
+	return 0;
+}
 
 static const struct fs_desc *fs_of(const struct tracer *t)
 {
@@ -223,6 +291,7 @@ static int fsslower_tick(struct tracer *t, bool final)
 {
 	struct fsslower_state *st = t->state;
 
+	sweep_inflight(st, final);
 	return losses_tick(&st->losses, t, final);
 }
 
@@ -236,6 +305,7 @@ static const struct tracer_tool fsslower_tracer = {
 	.events_map = fsslower_events,
 	.event = fsslower_event,
 	.tick = fsslower_tick,
+	.counts_unseen_returns = true,
 };
 
 /* fsslower -t FS runs as FS's own tool (its probe table, its name in `probes` reports);
@@ -276,17 +346,18 @@ static int fsslower_type_run(struct invocation *inv)
 	"Exit status: 0 success, 1 cannot trace here (" title " not in this kernel, nothing "     \
 	"attachable), 2 usage error."
 
-#define FS_TOOL(fsname, summary_, doc_, examples_)                                                       \
+#define FS_TOOL(fsname, summary_, doc_, examples_)                                                 \
 	static const struct fsslower_opts fsname##_defaults = {                                    \
 		.fs = &fs_desc_##fsname, .min_lat_ns = 10 * 1000000ULL                             \
 	};                                                                                         \
 	const struct tool tool_##fsname##slower = {                                                \
 		.name = #fsname "slower",                                                          \
 		.summary = summary_,                                                               \
-		.args_doc = "[MIN_MS]", .doc = doc_, .options = fsslower_options,                 \
-		.parse = fsslower_parse, .validate = fsslower_validate, .run = tracer_run,       \
-		.tracer = &fsslower_tracer,                                     \
-		.probes = &fsname##slower_probe_table, .opts_size = sizeof(struct fsslower_opts),                     \
+		.args_doc = "[MIN_MS]", .doc = doc_, .options = fsslower_options,                  \
+		.parse = fsslower_parse, .validate = fsslower_validate, .run = tracer_run,         \
+		.tracer = &fsslower_tracer,                                                        \
+		.probes = &fsname##slower_probe_table,                                             \
+		.opts_size = sizeof(struct fsslower_opts),                                         \
 		.opts_defaults = &fsname##_defaults,                                               \
 		.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND, .applet = true,        \
 		.examples = examples_,                                                             \
