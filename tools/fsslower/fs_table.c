@@ -28,6 +28,10 @@
 	CANDIDATE_PAIR(ATTACH_FENTRY, fn, NULL, "fentry_" prog, "fexit_" prog, proto),             \
 	CANDIDATE_PAIR(ATTACH_KPROBE, fn, NULL, "kprobe_" prog, "kretprobe_" prog, proto)
 
+/* a probe with that one function as its only candidates */
+#define FS_ONLY(var, mod, fn, prog, proto)                                                         \
+	static const struct probe_candidate var[] = { FS_FN(mod, fn, prog, proto) }
+
 #define RW "kiocb,iov_iter"
 #define OPEN "inode,file"
 #define FSYNC "file"
@@ -47,17 +51,18 @@
 					 .needs_kernel_btf = true }
 
 /* ---- ext4 (also serves ext2/ext3 mounts: same s_magic, as BCC's ext4slower) -------------- */
-static const struct probe_candidate ext4_reads[] = { FS_FN("ext4", "ext4_file_read_iter", "iter_read", RW) };
-static const struct probe_candidate ext4_writes[] = { FS_FN("ext4", "ext4_file_write_iter", "iter_write", RW) };
-static const struct probe_candidate ext4_opens[] = { FS_FN("ext4", "ext4_file_open", "open", OPEN) };
-static const struct probe_candidate ext4_fsyncs[] = { FS_FN("ext4", "ext4_sync_file", "fsync", FSYNC) };
-FS_TABLE(ext4slower_probe_table, FS_PROBES("ext4", ext4_reads, ext4_writes, ext4_opens, ext4_fsyncs));
+FS_ONLY(ext4_reads, "ext4", "ext4_file_read_iter", "iter_read", RW);
+FS_ONLY(ext4_writes, "ext4", "ext4_file_write_iter", "iter_write", RW);
+FS_ONLY(ext4_opens, "ext4", "ext4_file_open", "open", OPEN);
+FS_ONLY(ext4_fsyncs, "ext4", "ext4_sync_file", "fsync", FSYNC);
+FS_TABLE(ext4slower_probe_table,
+	 FS_PROBES("ext4", ext4_reads, ext4_writes, ext4_opens, ext4_fsyncs));
 
 /* ---- XFS ------------------------------------------------------------------------------------ */
-static const struct probe_candidate xfs_reads[] = { FS_FN("xfs", "xfs_file_read_iter", "iter_read", RW) };
-static const struct probe_candidate xfs_writes[] = { FS_FN("xfs", "xfs_file_write_iter", "iter_write", RW) };
-static const struct probe_candidate xfs_opens[] = { FS_FN("xfs", "xfs_file_open", "open", OPEN) };
-static const struct probe_candidate xfs_fsyncs[] = { FS_FN("xfs", "xfs_file_fsync", "fsync", FSYNC) };
+FS_ONLY(xfs_reads, "xfs", "xfs_file_read_iter", "iter_read", RW);
+FS_ONLY(xfs_writes, "xfs", "xfs_file_write_iter", "iter_write", RW);
+FS_ONLY(xfs_opens, "xfs", "xfs_file_open", "open", OPEN);
+FS_ONLY(xfs_fsyncs, "xfs", "xfs_file_fsync", "fsync", FSYNC);
 FS_TABLE(xfsslower_probe_table, FS_PROBES("XFS", xfs_reads, xfs_writes, xfs_opens, xfs_fsyncs));
 
 /* ---- Btrfs: its own read_iter and open since 5.x; before, the generic ones -------------- */
@@ -65,20 +70,21 @@ static const struct probe_candidate btrfs_reads[] = {
 	FS_FN("btrfs", "btrfs_file_read_iter", "iter_read", RW),
 	SHARED_FN("generic_file_read_iter", "iter_read", RW),
 };
-static const struct probe_candidate btrfs_writes[] = { FS_FN("btrfs", "btrfs_file_write_iter", "iter_write", RW) };
+FS_ONLY(btrfs_writes, "btrfs", "btrfs_file_write_iter", "iter_write", RW);
 static const struct probe_candidate btrfs_opens[] = {
 	FS_FN("btrfs", "btrfs_file_open", "open", OPEN),
 	SHARED_FN("generic_file_open", "open", OPEN),
 };
-static const struct probe_candidate btrfs_fsyncs[] = { FS_FN("btrfs", "btrfs_sync_file", "fsync", FSYNC) };
-FS_TABLE(btrfsslower_probe_table, FS_PROBES("Btrfs", btrfs_reads, btrfs_writes, btrfs_opens, btrfs_fsyncs));
+FS_ONLY(btrfs_fsyncs, "btrfs", "btrfs_sync_file", "fsync", FSYNC);
+FS_TABLE(btrfsslower_probe_table,
+	 FS_PROBES("Btrfs", btrfs_reads, btrfs_writes, btrfs_opens, btrfs_fsyncs));
 
 /* ---- NFS client: v2/v3 open through nfs_file_open, v4 through nfs4_file_open (nfsv4.ko) ---- */
-static const struct probe_candidate nfs_reads[] = { FS_FN("nfs", "nfs_file_read", "iter_read", RW) };
-static const struct probe_candidate nfs_writes[] = { FS_FN("nfs", "nfs_file_write", "iter_write", RW) };
-static const struct probe_candidate nfs_opens[] = { FS_FN("nfs", "nfs_file_open", "open", OPEN) };
-static const struct probe_candidate nfs4_opens[] = { FS_FN("nfsv4", "nfs4_file_open", "open2", OPEN) };
-static const struct probe_candidate nfs_fsyncs[] = { FS_FN("nfs", "nfs_file_fsync", "fsync", FSYNC) };
+FS_ONLY(nfs_reads, "nfs", "nfs_file_read", "iter_read", RW);
+FS_ONLY(nfs_writes, "nfs", "nfs_file_write", "iter_write", RW);
+FS_ONLY(nfs_opens, "nfs", "nfs_file_open", "open", OPEN);
+FS_ONLY(nfs4_opens, "nfsv4", "nfs4_file_open", "open2", OPEN);
+FS_ONLY(nfs_fsyncs, "nfs", "nfs_file_fsync", "fsync", FSYNC);
 FS_TABLE(nfsslower_probe_table, FS_PROBES("NFS", nfs_reads, nfs_writes, nfs_opens, nfs_fsyncs),
 	 PROBE("open_v4", "NFSv4 file open (entry and return)", NULL, true, nfs4_opens));
 
