@@ -5,7 +5,8 @@
  *
  *   iotest [-n COMM] [-b] OP PATH OFFSET SIZE [OP PATH OFFSET SIZE ...]
  *     OP: write | read (O_DIRECT), bwrite | bread (buffered), fsync, open,
- *         append (buffered O_APPEND write; OFFSET ignored), eofread (a read that must
+ *         append (buffered O_APPEND write; OFFSET ignored), swrite (buffered O_DSYNC
+ *         write: the file system syncs before write returns), eofread (a read that must
  *         return 0 bytes), failread | failfsync (must fail: prints the errno name;
  *         failfsync prints "opened" and waits for a line on stdin between open and fsync,
  *         so a test can pull the file from under the descriptor)
@@ -33,10 +34,11 @@ static int do_op(const char *op, const char *path, long long offset, size_t size
 {
 	int direct = !buffered && (!strcmp(op, "write") || !strcmp(op, "read"));
 	int append = !strcmp(op, "append");
-	int writing = !strcmp(op, "write") || !strcmp(op, "bwrite") || append;
+	int dsync = !strcmp(op, "swrite");
+	int writing = !strcmp(op, "write") || !strcmp(op, "bwrite") || append || dsync;
 	int expect_fail = !strcmp(op, "failread") || !strcmp(op, "failfsync");
 	int flags = (writing ? O_WRONLY | O_CREAT : O_RDONLY) | (direct ? O_DIRECT : 0) |
-		    (append ? O_APPEND : 0);
+		    (append ? O_APPEND : 0) | (dsync ? O_DSYNC : 0);
 	void *buf = NULL;
 	ssize_t n = 0;
 	int fd, err = 0;

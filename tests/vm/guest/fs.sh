@@ -64,7 +64,8 @@ fs_lost() {
 
 # The known operations: iotest opens the file for each (O), then
 #   W 8192 @0, W 4096 @8192, R 8192 @0, an O_APPEND W 4096 (lands @12288), R 0 @1048576 (end
-#   of file: 0 bytes, no error), a plain open, an fsync: 7 O, 3 W, 2 R, 1 S = 13 records;
+#   of file: 0 bytes, no error), a plain open, an fsync, an O_DSYNC W 4096 @16384 (the file
+#   system's own fsync runs inside that write: both are shown): 8 O, 4 W, 2 R, 2 S = 16;
 # then O_DIRECT W and R of 256 KiB @0 on another file (2 O, 1 W, 1 R).
 fs_check_known() { # fs_check_known FACTS WHAT
     fsfail=0
@@ -74,10 +75,11 @@ fs_check_known() { # fs_check_known FACTS WHAT
     fs_expect "$f" "$2" "$fpid" R 8192 0 fk 1
     fs_expect "$f" "$2" "$fpid" W 4096 12288 fk 1
     fs_expect "$f" "$2" "$fpid" R 0 1048576 fk 1
-    fs_expect "$f" "$2" "$fpid" O 0 0 fk 7
-    fs_expect "$f" "$2" "$fpid" S 0 0 fk 1
+    fs_expect "$f" "$2" "$fpid" W 4096 16384 fk 1
+    fs_expect "$f" "$2" "$fpid" O 0 0 fk 8
+    fs_expect "$f" "$2" "$fpid" S 0 0 fk 2
     _n=$(awk -F'|' -v p="$fpid" '$2 == p' "$f" | wc -l)
-    check "$2: 13 operations from iotest's pid, no more ($_n)" [ "$_n" -eq 13 ]
+    check "$2: 16 operations from iotest's pid, no more ($_n)" [ "$_n" -eq 16 ]
     fs_expect "$f" "$2 O_DIRECT" "$dpid" W 262144 0 fd 1
     fs_expect "$f" "$2 O_DIRECT" "$dpid" R 262144 0 fd 1
     fs_expect "$f" "$2 O_DIRECT" "$dpid" O 0 0 fd 2
@@ -137,7 +139,8 @@ fs_await() {
 fs_work() {
     FS=$1 M=/mnt/$1
     iotest fk_$FS -n iot-fs bwrite $M/fk 0 8192 bwrite $M/fk 8192 4096 bread $M/fk 0 8192 \
-        append $M/fk 0 4096 eofread $M/fk 1048576 4096 open $M/fk 0 0 fsync $M/fk 0 0
+        append $M/fk 0 4096 eofread $M/fk 1048576 4096 open $M/fk 0 0 fsync $M/fk 0 0 \
+        swrite $M/fk 16384 4096
     eval "fpid_$FS=$iopid"
     iotest fd_$FS -n iot-fsd write $M/fd 0 262144 read $M/fd 0 262144
     eval "dpid_$FS=$iopid"
