@@ -466,10 +466,18 @@ static __always_inline void record_issue(struct biosnoop_inflight *v, u64 sector
 	v->issue_ns = bpf_ktime_get_ns();
 	v->sector = sector;
 	v->bytes = bytes;
-	if (rq)
+	if (rq) {
 		rq_rwbs(rq, v->rwbs, direct);
-	else
-		bpf_probe_read_kernel_str(v->rwbs, sizeof(v->rwbs), rwbs_src);
+		return;
+	}
+	bpf_probe_read_kernel_str(v->rwbs, sizeof(v->rwbs), rwbs_src);
+	/* The tracepoints print N for every op without a letter of its own, write-zeroes and
+	 * zone append among them (6.18 still does), which move data; rq_rwbs (and blkparse)
+	 * call them W. An N with bytes is one of them (the zone management ops move none). */
+	if (bytes && v->rwbs[0] == 'N')
+		v->rwbs[0] = 'W';
+	else if (bytes && v->rwbs[0] == 'F' && v->rwbs[1] == 'N')
+		v->rwbs[1] = 'W';
 }
 
 /* Issued to the driver: device time starts. Sector, size and type are final here (merges

@@ -678,6 +678,43 @@ def empty_flush_completes_without_issue(stack):
 
 
 @test
+def write_zeroes_shown_as_write(stack):
+    """BLKZEROOUT on a loop device sends a write-zeroes request (REQ_OP_WRITE_ZEROES): shown
+    once as W (as blkparse shows it; the kernel's own tracepoints print N, which the classic
+    variants read), with its sector and size, and /sys/block/DEV/stat counts it among the
+    writes with its sectors. The automatic choice and both classic-tracepoint variants."""
+    s = Scratch(stack)
+    dev = loop_device(stack, s.file("a.img", 32 << 20))
+    name = os.path.basename(dev)
+    zmax = int(open("/sys/block/%s/queue/write_zeroes_max_bytes" % name).read())
+    check(zmax >= 65536, "%s takes no write-zeroes requests (max %d bytes)" % (dev, zmax))
+    for variant in (None, "io-classic", "rq-classic"):
+        write_zeroes_once(stack, dev, variant)
+
+
+def write_zeroes_once(stack, dev, variant):
+    name = os.path.basename(dev)
+    stat = "/sys/block/%s/stat" % name
+    w = Writer(stack, "iot-zero", [[dev, "Z", 1 << 20, 65536], [dev, "W", 2 << 20, 4096]])
+    before = [int(x) for x in open(stat).read().split()]
+    out, err = trace(stack, ["-d", name, "--json"] + (["--variant", variant] if variant else []),
+                     [w])
+    after = [int(x) for x in open(stat).read().split()]
+    records = parse_json_lines(out.decode())
+    mine = [r for r in io_records(records) if r["pid"] == w.pid and r["disk"] == name]
+    zero = [r for r in mine if r["sector"] == (1 << 20) // 512]
+    check(len(mine) == 2 and len(zero) == 1 and zero[0]["bytes"] == 65536 and
+          zero[0]["rwbs"].lstrip("F")[0] == "W" and zero[0]["comm"] == "iot-zero",
+          "%s: the write-zeroes request and the write: %r" % (variant or "auto", mine))
+    # fields 4 and 6 of the stat file: writes completed, sectors written
+    check(after[4] - before[4] == 2 and after[6] - before[6] == (65536 + 4096) // 512,
+          "/sys/block stat: %d writes, %d sectors; want 2 and %d" %
+          (after[4] - before[4], after[6] - before[6], (65536 + 4096) // 512))
+    check(records[-1]["record"] == "summary" and records[-1]["lost"] == 0,
+          "summary %r" % records[-1])
+
+
+@test
 def requests_in_flight_at_start(stack):
     """Slow reads (~100 ms each) run back to back while biosnoop starts, so one is in flight
     when it attaches: nothing is printed for it with a latency measured from a start it did

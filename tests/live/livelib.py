@@ -189,7 +189,7 @@ def partitioned_loop(stack, scratch):
 
 
 WRITER = r"""
-import ctypes, json, mmap, os, sys, time
+import ctypes, fcntl, json, mmap, os, struct, sys, time
 name = bytes.fromhex(sys.argv[1])
 libc = ctypes.CDLL(None, use_errno=True)
 if libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0) != 0:  # PR_SET_NAME
@@ -211,6 +211,9 @@ for dev, op, off, size, *repeat in ops:  # [dev, op, offset, size(, count)]; F: 
         if op == "F":
             os.fsync(fds[dev])
             n = size
+        elif op == "Z":  # BLKZEROOUT (_IO(0x12, 127)): a write-zeroes request
+            fcntl.ioctl(fds[dev], 0x127f, struct.pack("QQ", off + i * size, size))
+            n = size
         elif op == "W":
             n = os.pwritev(fds[dev], [buf], off + i * size)
         else:
@@ -226,7 +229,7 @@ print("done", json.dumps({"starts": starts, "times": times}), flush=True)
 
 class Writer:
     """A process named `name` (prctl) that does direct I/O [(dev, 'W'|'R', offset, size)] (or
-    fsync: [dev, 'F', 0, 0]) when told to go. It exists (for -p) before biosnoop starts. `name` is text, or bytes to give
+    fsync: [dev, 'F', 0, 0]; BLKZEROOUT: [dev, 'Z', offset, size]) when told to go. It exists (for -p) before biosnoop starts. `name` is text, or bytes to give
     the kernel exactly those (invalid UTF-8, control bytes)."""
 
     def __init__(self, stack, name, ops):

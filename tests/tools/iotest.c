@@ -6,7 +6,8 @@
  *   iotest [-n COMM] [-b] OP PATH OFFSET SIZE [OP PATH OFFSET SIZE ...]
  *     OP: write | read (O_DIRECT), bwrite | bread (buffered), fsync, open,
  *         append (buffered O_APPEND write; OFFSET ignored), swrite (buffered O_DSYNC
- *         write: the file system syncs before write returns), eofread (a read that must
+ *         write: the file system syncs before write returns), zeroout (BLKZEROOUT on a
+ *         block device: a write-zeroes request where the device has them), eofread (a read that must
  *         return 0 bytes), failread | failfsync (must fail: prints the errno name;
  *         failfsync prints "opened" and waits for a line on stdin between open and fsync,
  *         so a test can pull the file from under the descriptor)
@@ -24,9 +25,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -35,9 +39,10 @@ static int do_op(const char *op, const char *path, long long offset, size_t size
 	int direct = !buffered && (!strcmp(op, "write") || !strcmp(op, "read"));
 	int append = !strcmp(op, "append");
 	int dsync = !strcmp(op, "swrite");
-	int writing = !strcmp(op, "write") || !strcmp(op, "bwrite") || append || dsync;
+	int zeroout = !strcmp(op, "zeroout");
+	int writing = !strcmp(op, "write") || !strcmp(op, "bwrite") || append || dsync || zeroout;
 	int expect_fail = !strcmp(op, "failread") || !strcmp(op, "failfsync");
-	int flags = (writing ? O_WRONLY | O_CREAT : O_RDONLY) | (direct ? O_DIRECT : 0) |
+	int flags = (writing ? O_WRONLY | (zeroout ? 0 : O_CREAT) : O_RDONLY) | (direct ? O_DIRECT : 0) |
 		    (append ? O_APPEND : 0) | (dsync ? O_DSYNC : 0);
 	void *buf = NULL;
 	ssize_t n = 0;
@@ -50,6 +55,12 @@ static int do_op(const char *op, const char *path, long long offset, size_t size
 	}
 	if (!strcmp(op, "open"))
 		goto out;
+	if (zeroout) {
+		uint64_t range[2] = { (uint64_t)offset, size };
+
+		err = ioctl(fd, BLKZEROOUT, range) ? -errno : 0;
+		goto out;
+	}
 	if (!strcmp(op, "fsync") || !strcmp(op, "failfsync")) {
 		if (expect_fail) {
 			printf("opened %s\n", path);
