@@ -410,6 +410,45 @@ rm -f /tmp/loop.img
 # window, every known request must be there once with its type, sector, size and owner, and
 # the summary's "N events, N lost" must say what it missed.
 # ============================================================================================
+# One rule for every biosnoop judgment below, whatever the backend. The kernel skips a BPF
+# program run that would nest in another on the same CPU (kprobe nmissed, fentry/tp_btf
+# recursion_misses) and counts it; the tool counts those as lost ("N missed by kernel
+# probes"), but such a count names no disk, process or request, so it is an upper bound.
+# A skipped completion run also leaves the request's entry behind, which the tool later
+# counts as "ended without a seen completion": the same request counted twice, so up to N
+# such ends go with N kernel probe misses (x86 kprobe -p windows: 12 missed + 2 unseen ends).
+#   exact:   rows = the kernel's count, and lost = 0 or every lost a kernel probe miss
+#            (overcounted: the misses were elsewhere)
+#   counted: fewer rows, rows + lost reach the kernel's count, every lost a kernel probe miss
+#   wrong:   anything else: more rows than the kernel completed, or a loss (or a miss) the
+#            kernel did not count -- the silent loss this suite exists to catch
+# kmissed SUMMARY: how many of its lost the kernel's skips account for: its "N missed by
+# kernel probes" plus at most N of its "M ended without a seen completion" (0 when none)
+kmissed() {
+    _km=$(echo "$1" | sed -n 's/.*[(, ]\([0-9][0-9]*\) missed by kernel probes.*/\1/p')
+    _ku=$(echo "$1" | sed -n 's/.*[(, ]\([0-9][0-9]*\) ended without a seen completion.*/\1/p')
+    kexcuse "${_km:-0}" "${_ku:-0}"
+}
+# kexcuse PROBE_MISSED DONE_MISSED: the losses those account for (see kmissed)
+kexcuse() { [ "$2" -le "$1" ] && echo $(($1 + $2)) || echo $(($1 + $1)); }
+# bio_verdict ROWS KERNEL LOST KMISSED: exact | overcounted | counted | wrong (LOST "" or "-":
+# no summary line, wrong)
+bio_verdict() {
+    case "$3" in '' | - | *[!0-9]*) echo wrong; return ;; esac
+    if [ "$1" -eq "$2" ] && [ "$3" -eq 0 ]; then echo exact
+    elif [ "$1" -eq "$2" ] && [ "$3" -le "$4" ]; then echo overcounted
+    elif [ "$1" -lt "$2" ] && [ $(($1 + $3)) -ge "$2" ] && [ "$3" -le "$4" ]; then echo counted
+    else echo wrong; fi
+}
+# bio_why VERDICT ROWS KERNEL LOST KMISSED: the words for a check's message
+bio_why() {
+    case $1 in
+    exact) echo "$2 rows = the $3 the kernel completed, 0 lost" ;;
+    overcounted) echo "$2 rows = the $3 the kernel completed; $4 lost, all kernel probe misses (an upper bound: they name no request)" ;;
+    counted) echo "$2 rows of the $3 the kernel completed, the $(($3 - $2)) missing within $4 lost, all kernel probe misses" ;;
+    *) echo "$2 rows, ${4:-no} lost of which $5 kernel probe misses, but the kernel completed $3 (only kernel probe misses may excuse a missing row, and never more rows)" ;;
+    esac
+}
 section "biosnoop on real drivers: the disks"
 # disk_driver DISK: the disk driver above /sys/block/DISK/device (the first ancestor whose
 # driver is one of ours; a SCSI disk's own driver is "sd", its host's is ahci or virtio_scsi)
@@ -458,13 +497,16 @@ done
 
 # Which schedulers: none, mq-deadline, bfq and kyber everywhere. Wall time: each scheduler
 # costs every backend on every disk once (see tests/vm/README.md), so on 5.10 and 6.1 bfq and
-# kyber run auto and the one forced backend whose variant auto does not use there (rd_runs).
+# kyber run auto and the one forced backend whose variant auto does not use there, and on the
+# arm64 guests auto only: none and mq-deadline keep every backend
+# there, and x86 6.12 runs every backend under bfq and kyber (rd_runs).
 RD_SCHEDS="none mq-deadline bfq kyber"
 echo "rd_schedulers=$RD_SCHEDS" >>"$OUT/compat/kernel.txt"
 # rd_runs SCHED BACKEND: whether that pair runs on this kernel
 #   5.10: auto = acct (fentry), tracepoint = rq; 6.1: auto = rq, fentry = mq (choices.txt)
 rd_runs() {
     case "$KERNEL_ID:$1" in
+    arm64-*:bfq | arm64-*:kyber) [ "$2" = auto ] ;;
     5.10:bfq | 5.10:kyber) [ "$2" = auto ] || [ "$2" = tracepoint ] ;;
     6.1:bfq | 6.1:kyber) [ "$2" = auto ] || [ "$2" = fentry ] ;;
     *) return 0 ;;
@@ -490,7 +532,7 @@ rd_ops() {
 # rd_stat DISK: "reads writes discards flushes" completed (fields 1, 5, 12, 15 of the stat file)
 rd_stat() { awk '{ print $1, $5, ($12 == "" ? 0 : $12), ($15 == "" ? 0 : $15) }' "/sys/block/$1/stat"; }
 # rd_record DRIVER DISK SCHED BACKEND RESULT SEEN KERNEL KNOWN LOST EVENTS WHY -> compat/drivers.txt
-#   RESULT: exact | wrong | refuses | error | missing
+#   RESULT: exact | overcounted | counted | wrong | refuses | error | missing (bio_verdict)
 rd_record() { echo "$1 $2 $3 $4 $5 $6 $7 $8 $9 ${10} - $(echo "${11}" | tr '\n' ' ' | cut -c1-200)" >>"$OUT/compat/drivers.txt"; }
 # rd_set_sched DISK SCHED: set it explicitly (SCSI disks come up with either) and read it back
 rd_set_sched() {
@@ -512,10 +554,14 @@ rd_judge() {
     _seen=$(awk -F'|' -v d="$_d" '$1 == d' "$RUNS/$_tag.facts" | wc -l)
     _sr=$(awk -F'|' -v d="$_d" '$1 == d { t = $2; sub(/^F/, "", t) } $1 == d && t ~ /^R/' "$RUNS/$_tag.facts" | wc -l)
     _sw=$(awk -F'|' -v d="$_d" '$1 == d { t = $2; sub(/^F/, "", t) } $1 == d && t ~ /^W/' "$RUNS/$_tag.facts" | wc -l)
-    _res=exact _why=""
+    _res=exact _why="" _short=""
     check "$_what: only $_d in its output ($((_rows - _seen)) rows of other disks)" [ "$_rows" -eq "$_seen" ]
     if [ "$_seen" -eq "$_k" ] && [ "$_sr" -eq "$_kr" ] && [ "$_sw" -eq "$_kw" ]; then
         ok "$_what: $_seen rows = the $_k requests the kernel completed (stat: $_kr reads, $_kw writes, $_ko discards+flushes)"
+    elif [ "$_seen" -lt "$_k" ] && [ "$_sr" -le "$_kr" ] && [ "$_sw" -le "$_kw" ]; then
+        # fewer rows: the summary decides below (counted as lost by the kernel, or silently missed)
+        info "$_what: $_seen rows ($_sr R, $_sw W); the kernel completed $_k requests ($_kr reads, $_kw writes, $_ko discards+flushes)"
+        _short=1
     else
         bad "$_what: $_seen rows ($_sr R, $_sw W) but the kernel completed $_k requests ($_kr reads, $_kw writes, $_ko discards+flushes)"
         _res=wrong _why="$_seen of $_k"
@@ -530,26 +576,35 @@ rd_judge() {
     done)
     _mine=$(awk -F'|' -v p="$_p" '$6 == p' "$RUNS/$_tag.facts" | wc -l)
     _known=$((8 - $(printf '%s' "$_bad" | tr -cd ';' | wc -c)))
+    # (a known request may be absent only when the window is short of rows; twice, never)
+    _absent=$(printf '%s' "$_bad" | tr ';' '\n' | grep -c ' x0$')
     if [ -z "$_bad" ] && [ "$_mine" -eq 8 ]; then
         ok "$_what: each of the 8 known requests once with its type, sector, size, owner iot-disk pid $_p, latency > 0"
+    elif [ -n "$_short" ] && [ "$_absent" -eq $((8 - _known)) ] && [ "$_mine" -eq "$_known" ]; then
+        info "$_what: $_known of 8 known requests there, each once ($_bad); judged by the summary's losses"
     else
         bad "$_what: $_known of 8 known requests right ($_mine rows with iotest's pid $_p; wrong or missing: ${_bad:-none})"
         _res=wrong _why="${_why:-$_seen of $_k}, $_known of 8 known requests right"
     fi
-    # the summary line: its events are the rows it printed; what it missed it counts as lost
+    # the summary line: its events are the rows it printed; what it missed it counts as lost,
+    # and only kernel probe misses may excuse a missing row (see bio_verdict)
     _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_tag.err" | tail -1)
     _ev=$(echo "$_sum" | awk '{ print $2 }') _lost=$(echo "$_sum" | awk '{ print $4 }')
     if [ -z "$_sum" ]; then
         bad "$_what: no 'N events, N lost' summary line on stderr ($(tail -1 "$RUNS/$_tag.err"))"; _res=wrong _ev=- _lost=-
     else
         check "$_what: the summary's $_ev events are the $_seen rows printed" [ "$_ev" -eq "$_seen" ]
-        _miss=$((_k - _seen))
-        if [ "$_miss" -gt 0 ]; then
-            if [ "$_lost" -ge "$_miss" ]; then ok "$_what: missed $_miss requests and said so ($_lost lost)"
-            else bad "$_what: missed $_miss of $_k requests but said $_lost lost ($_sum)"; _why="$_why, said $_lost lost"; fi
+        [ "$_ev" -eq "$_seen" ] || { _res=wrong _why="${_why:-$_seen of $_k}, summary $_ev events"; }
+        _km=$(kmissed "$_sum")
+        _v=$(bio_verdict "$_seen" "$_k" "$_lost" "$_km")
+        if [ "$_v" = wrong ]; then
+            bad "$_what: $(bio_why "$_v" "$_seen" "$_k" "$_lost" "$_km") ($_sum)"
+            _res=wrong _why="${_why:-$_seen of $_k}, $_lost counted lost, $_km of them kernel probe misses"
         else
-            check "$_what: nothing missed, nothing counted as lost ($_lost lost)" [ "$_lost" -eq 0 ]
-            [ "$_lost" -eq 0 ] || { _res=wrong _why="${_why:-$_seen of $_k}, $_lost counted lost"; }
+            ok "$_what: $(bio_why "$_v" "$_seen" "$_k" "$_lost" "$_km")"
+            if [ "$_res" = exact ] && [ "$_v" != exact ]; then
+                _res=$_v _why="$_lost counted lost, all kernel probe misses"
+            fi
         fi
     fi
     [ $_res = exact ] || { show "$RUNS/$_tag.out" 12; show "$RUNS/$_tag.err" 12; }
@@ -666,15 +721,19 @@ bl_judge() {
         else bad "$_bw chose $(echo "$_got" | tr '\n' ';') but biosnoop's expectation is $(echo "$_exp" | tr '\n' ';')"; fi
         bl_counts "$RUNS/bl_$bl_b.out" >"$RUNS/bl_$bl_b.counts"
         _ni=$(grep -c '"record":"interval"' "$RUNS/bl_$bl_b.out")
-        _tot=0 _res=exact _why="" _lines=""
+        _tot=0 _ktot=0 _res=exact _why="" _lines=""
         for _drv in $_drvs; do
             eval "_d=\$RD_$_drv _s0=\$stat0_$_drv _s1=\$stat1_$_drv"
             set -- $_s0 $_s1
             _k=$(($5 - $1 + $6 - $2 + $7 - $3 + $8 - $4))
             set -- $(awk -v d="$_d" '$1 == d { print $2, $3 }' "$RUNS/bl_$bl_b.counts") 0 0
-            _tot=$((_tot + $1))
+            _tot=$((_tot + $1)) _ktot=$((_ktot + _k))
             if [ "$1" -eq "$_k" ] && [ "$2" -eq "$1" ]; then
                 ok "$_bw: $_drv $_d: $1 requests in its histograms ($_ni intervals) = the $_k the kernel completed; buckets add up"
+            elif [ "$1" -lt "$_k" ] && [ "$2" -eq "$1" ]; then
+                # fewer: the summary's losses decide below (bio_verdict over all disks)
+                info "$_bw: $_drv $_d: $1 requests in its histograms ($_ni intervals); the kernel completed $_k; buckets add up"
+                _why="$_why $_d $1 of $_k;"
             else
                 bad "$_bw: $_drv $_d: $1 requests in its histograms (buckets: $2) but the kernel completed $_k"
                 _res=wrong _why="$_why $_d $1 of $_k;"
@@ -684,13 +743,23 @@ bl_judge() {
         done
         _others=$(awk -v ds=" $(for _drv in $_drvs; do eval "printf '%s ' \$RD_$_drv"; done)" 'index(ds, " " $1 " ") == 0 && $2 > 0 { printf "%s ", $1 }' "$RUNS/bl_$bl_b.counts")
         check "$_bw: no requests on another disk (${_others:-none})" [ -z "$_others" ]
-        REC=summary project "$RUNS/bl_$bl_b.out" json events lost >/tmp/blsum
+        REC=summary project "$RUNS/bl_$bl_b.out" json events lost probe_missed done_missed >/tmp/blsum
         _ev=$(cut -d'|' -f1 /tmp/blsum) _lost=$(cut -d'|' -f2 /tmp/blsum)
-        if [ "${_ev:-x}/${_lost:-x}" = "$_tot/0" ]; then ok "$_bw: the summary record's events are the $_tot requests counted, 0 lost"
-        else bad "$_bw: the summary record says events ${_ev:-none}, lost ${_lost:-none}; expected $_tot, 0"; _res=wrong _why="$_why events ${_ev:-none}, lost ${_lost:-none};"; fi
+        _km=$(kexcuse "$(cut -d'|' -f3 /tmp/blsum | grep -x '[0-9][0-9]*' || echo 0)" "$(cut -d'|' -f4 /tmp/blsum | grep -x '[0-9][0-9]*' || echo 0)")
+        _v=$(bio_verdict "$_tot" "$_ktot" "$_lost" "${_km:-0}")
+        if [ "${_ev:-x}" = "$_tot" ] && [ "$_v" != wrong ]; then
+            ok "$_bw: the summary record's events are the $_tot requests counted; $(bio_why "$_v" "$_tot" "$_ktot" "$_lost" "${_km:-0}")"
+            [ "$_res" = exact ] && [ "$_v" != exact ] && _res=$_v _why="$_why $_lost lost, all kernel probe misses;"
+        else
+            bad "$_bw: the summary record says events ${_ev:-none}, lost ${_lost:-none}, probe_missed ${_km:-none}; $(bio_why "$_v" "$_tot" "$_ktot" "${_lost:-none}" "${_km:-0}")"
+            _res=wrong _why="$_why events ${_ev:-none}, lost ${_lost:-none}, probe_missed ${_km:-none};"
+        fi
         [ $_res = exact ] || { show "$RUNS/bl_$bl_b.out" 6; show "$RUNS/bl_$bl_b.err" 12; }
+        # (per disk: a disk with all of its requests is exact although another one's were counted)
         printf '%s' "$_lines" | while read -r _drv _d _c _k; do
-            [ -n "$_drv" ] && echo "$_drv $bl_b $_res $_d $_c $_k - $_why" >>"$OUT/compat/biolatency.txt"
+            _r=$_res
+            [ "$_r" = wrong ] || { [ "$_c" -eq "$_k" ] && _r=exact; }
+            [ -n "$_drv" ] && echo "$_drv $bl_b $_r $_d $_c $_k - $_why" >>"$OUT/compat/biolatency.txt"
         done
     fi
     [ -n "$bl_om" ] || return 0
@@ -701,13 +770,21 @@ bl_judge() {
     else
         ok "biolatency --openmetrics: well-formed (declared families, cumulative buckets, +Inf = _count, # EOF last)"
     fi
+    # its stderr summary: what it lost, and how much of that the kernel's probes missed
+    _os=$(grep -E '^biolatency: [0-9]+ events?, [0-9]+ lost' "$RUNS/bl_om.err" | tail -1)
+    _ol=$(echo "$_os" | awk '{ print $4 }') _okm=$(kmissed "$_os") _oc=0 _ok=0
     for _drv in $_drvs; do
         eval "_d=\$RD_$_drv _s0=\$stat0_$_drv _s1=\$stat1_$_drv"
         set -- $_s0 $_s1
         _k=$(($5 - $1 + $6 - $2 + $7 - $3 + $8 - $4))
         _c=$(awk -v d="$_d" '$1 == d { print $2 }' "$RUNS/bl_om.check")
-        check "biolatency --openmetrics: $_d's _count is the $_k requests the kernel completed (${_c:-none})" [ "${_c:-x}" = "$_k" ]
+        _oc=$((_oc + ${_c:-0})) _ok=$((_ok + _k))
+        if [ "${_c:-x}" = "$_k" ]; then ok "biolatency --openmetrics: $_d's _count is the $_k requests the kernel completed"
+        elif [ -n "$_c" ] && [ "$_c" -lt "$_k" ]; then info "biolatency --openmetrics: $_d's _count is $_c; the kernel completed $_k (the summary's losses decide)"
+        else bad "biolatency --openmetrics: $_d's _count is ${_c:-none} but the kernel completed $_k"; fi
     done
+    _v=$(bio_verdict "$_oc" "$_ok" "$_ol" "$_okm")
+    check "biolatency --openmetrics: over its disks, $(bio_why "$_v" "$_oc" "$_ok" "${_ol:-no}" "$_okm") (${_os:-no summary line})" [ "$_v" != wrong ]
 }
 
 rd_checked=""
@@ -806,6 +883,11 @@ bt_compare() {
         bad "$3: blktrace saw $_n completions, fewer than the 8 requests iotest made"; show "$RUNS/$2.blkparse.err"
     elif cmp -s "$RUNS/$2.bt" "$RUNS/$2.bs"; then
         ok "$3: the $_n completions blktrace saw, request for request in order (type, sector, size)"
+    elif ! diff "$RUNS/$2.bt" "$RUNS/$2.bs" | grep -q '^>' &&
+        _s=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$2.err" | tail -1) &&
+        [ "$(bio_verdict "$(wc -l <"$RUNS/$2.bs")" "$_n" "$(echo "$_s" | awk '{ print $4 }')" "$(kmissed "$_s")")" = counted ]; then
+        # only rows missing, in order, and as many counted lost, all kernel probe misses (bio_verdict)
+        ok "$3: $(wc -l <"$RUNS/$2.bs") of the $_n completions blktrace saw, in order; the others counted lost, all kernel probe misses ($_s)"
     else
         bad "$3: biosnoop and blktrace differ ($(wc -l <"$RUNS/$2.bs") rows against $_n): first difference: $(diff "$RUNS/$2.bt" "$RUNS/$2.bs" | grep '^[<>]' | head -2 | tr '\n' ';')"
     fi
@@ -1024,19 +1106,18 @@ st_member() {
     fi
 }
 # st_sum ERRFILE: the summary line's events (st_ev), lost (st_lost) and how many of those the
-# kernel's probes missed (st_pm)
+# kernel's skipped probe runs account for (st_pm, kmissed)
 st_sum() {
     _s=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$1" | tail -1)
     st_sumline=$_s
     st_ev=$(echo "$_s" | awk '{ print $2 }') st_lost=$(echo "$_s" | awk '{ print $4 }')
-    st_pm=$(echo "$_s" | sed -n 's/.*[(, ]\([0-9][0-9]*\) missed by kernel probes.*/\1/p')
-    st_pm=${st_pm:-0}
+    st_pm=$(kmissed "$_s")
 }
 # st_verdict WHAT ROWS: the summary against what was missed (st_def). Exact: nothing missed,
-# 0 lost. With kprobes the kernel drops a probe hit while another kprobe handler runs on that
-# CPU (an interrupt's completion inside a submission's handler) and counts it (nmissed):
-# "counted" when every missed request is within the lost count and all of it is such
-# probe misses -- reported, never silent; anything else is wrong. Sets st_verdict.
+# 0 lost. Any backend: the kernel skips a probe run that would nest in another on that CPU
+# (an interrupt's completion inside a submission's handler) and counts it: "counted" when
+# every missed request is within the lost count and every lost is such a probe miss
+# (bio_verdict) -- reported, never silent; anything else is wrong. Sets st_verdict.
 st_verdict() {
     if [ -z "$st_sumline" ]; then
         bad "$1: no 'N events, N lost' summary line"; st_verdict=wrong; return
@@ -1044,8 +1125,8 @@ st_verdict() {
     check "$1: the summary's $st_ev events are its $2 rows" [ "$st_ev" -eq "$2" ]
     if [ "$st_def" -eq 0 ] && [ "$st_lost" -eq 0 ]; then
         ok "$1: nothing missed, 0 lost"; st_verdict=exact
-    elif [ "$b" = kprobe ] && [ "$st_lost" -ge "$st_def" ] && [ "$st_lost" -eq "$st_pm" ]; then
-        ok "$1: missed $st_def requests and counted $st_lost lost, all missed by kernel probes ($st_sumline)"
+    elif [ "$st_lost" -ge "$st_def" ] && [ "$st_lost" -le "$st_pm" ]; then
+        ok "$1: missed $st_def requests and counted $st_lost lost, all kernel probe misses ($st_sumline)"
         st_verdict=counted
     else
         bad "$1: missed $st_def requests but the summary says $st_sumline"; st_verdict=wrong
@@ -1063,7 +1144,7 @@ st_kind_record() {
     if [ "$_r" = exact ] && [ -n "$_kn" ] && [ "$_m" = 0 ]; then _r=wrong _why="known requests: $_kn"; fi
     if [ "$_r" = exact ] && [ "$_m" = 1 ]; then
         if [ "$st_verdict" = counted ]; then
-            _r=counted _why="$st_lost counted lost, all missed by kernel probes"
+            _r=counted _why="$st_lost counted lost, all kernel probe misses"
             [ -z "$_kn" ] || info "$2 --backend=$b: known requests not all there, but counted as lost: $_kn"
         else
             _r=wrong _why="$_n of $_k, summary: $(echo "$st_sumline" | cut -d: -f2-)"
@@ -1236,14 +1317,11 @@ else
     # mg_stat: "reads writes other merges" of MD_DISK
     mg_stat() { awk '{ print $1, $5, ($12 == "" ? 0 : $12) + ($15 == "" ? 0 : $15), $2 + $6 }' "/sys/block/$MD_DISK/stat"; }
     # mg_judge SID WHAT DDPID R0 W0 O0 M0 R1 W1 O1 M1
-    # Under --backend=kprobe three kprobe tracers run at once, and the kernel skips a probe
-    # hit that comes while another kprobe runs on that CPU (kprobe_profile counts it, per
-    # event, whatever disk or process it was for). There the judge is: nothing of another
-    # process, and every request printed or counted as lost, with losses only where the
-    # kernel counted skips ("N missed by kernel probes": an upper bound under -d/-p/-c).
-    # covered PRINTED LOST WANTED KMISSED: printed + lost reach wanted, losses explained
-    covered() { [ $(($1 + $2)) -ge "$3" ] && { [ "$2" -eq 0 ] || [ "${4:-0}" -gt 0 ]; }; }
-    kmissed() { echo "$1" | sed -n 's/.*[( ]\([0-9][0-9]*\) missed by kernel probes.*/\1/p'; }
+    # Three tracers run at once, and the kernel skips a probe run that comes while another
+    # runs on that CPU (and counts it, whatever disk or process it was for). The judge is
+    # bio_verdict's, for every backend: nothing of another process, and every request printed
+    # or counted as lost, losses only where the kernel counted skips ("N missed by kernel
+    # probes": an upper bound under -d/-p/-c).
     mg_judge() {
         _t=mg_$1 _mw="biosnoop -d $MD_DISK, 4 MiB of buffered writes, $2"
         REC=io project "$RUNS/$_t.out" csv disk rwbs sector bytes comm pid latency_ns queue_ns >"$RUNS/$_t.facts"
@@ -1251,26 +1329,18 @@ else
         _n=$(wc -l <"$RUNS/$_t.facts")
         _sum=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/$_t.err" | tail -1)
         _lost=$(echo "$_sum" | awk '{ print $4 }')
-        if [ "$b" = kprobe ]; then
-            check "$_mw: $_n rows + ${_lost:-?} lost cover the $_k requests the kernel completed, losses only with kernel probe misses ($_sum)" covered "$_n" "${_lost:-0}" "$_k" "$(kmissed "$_sum")"
-            check "$_mw: no more rows ($_n) than requests completed ($_k)" [ "$_n" -le "$_k" ]
-        else
-            check "$_mw: $_n rows = the $_k requests the kernel completed ($_m merges counted by the kernel)" [ "$_n" -eq "$_k" ]
-        fi
+        _km=$(kmissed "$_sum")
+        _v=$(bio_verdict "$_n" "$_k" "$_lost" "$_km")
+        check "$_mw: $(bio_why "$_v" "$_n" "$_k" "${_lost:-?}" "$_km") ($_m merges counted by the kernel; $_sum)" [ "$_v" != wrong ]
         # the window is a few seconds: a QUE or latency of more than 30 s is a stale entry's
         _stale=$(awk -F'|' '$7 > 30000000000 || $8 > 30000000000' "$RUNS/$_t.facts" | wc -l)
         check "$_mw: no row with a QUE or latency beyond the window ($_stale)" [ "$_stale" -eq 0 ]
         _own=$(awk -F'|' '$5 != "dd" && $5 !~ /^kworker/' "$RUNS/$_t.facts" | cut -d'|' -f5 | sort | uniq -c | tr -s ' \n' '  ')
         check "$_mw: every row's owner is dd or a writeback worker (others: ${_own:-none})" [ -z "$_own" ]
         _mg=$(echo "$_sum" | sed -n 's/.* \([0-9][0-9]*\) merged away.*/\1/p')
-        [ "$b" = kprobe ] || check "$_mw: 0 lost ($_sum)" [ "$_lost" = 0 ]
         check "$_mw: requests merged away (${_mg:-0}) <= the kernel's merges ($_m)" [ "${_mg:-0}" -le "$_m" ]
-        _r=exact
-        [ "$_n" -eq "$_k" ] && [ "$_stale" -eq 0 ] && [ -z "$_own" ] && [ "$_lost" = 0 ] &&
-            [ "${_mg:-0}" -le "$_m" ] || _r=wrong
-        # (kprobe: every request printed or counted as lost, losses only from kernel skips)
-        [ $_r = wrong ] && [ "$b" = kprobe ] && [ "$_n" -le "$_k" ] && [ "$_stale" -eq 0 ] && [ -z "$_own" ] &&
-            [ "${_mg:-0}" -le "$_m" ] && covered "$_n" "${_lost:-0}" "$_k" "$(kmissed "$_sum")" && _r=counted
+        _r=$_v
+        [ "$_stale" -eq 0 ] && [ -z "$_own" ] && [ "${_mg:-0}" -le "$_m" ] || _r=wrong
         # (counts vary with writeback timing: the artefact keeps them, the table only the result)
         echo "$2 result=$_r merged=$([ "$_m" -gt 0 ] && echo yes || echo no) rows=$_n kernel=$_k kernel_merges=$_m merged_away=${_mg:-0} stale=$_stale" >>"$OUT/compat/merges.txt"
     }
@@ -1328,31 +1398,30 @@ else
             mine=$(awk -F'|' -v p="$own" -v d="$FD" -v lo=$lo -v hi=$hi '$6 == p && $1 == d && $3 >= lo && $3 < hi && $4 == 65536' "$RUNS/fl_${t}_$sid.facts" | wc -l)
             flt="$flt --backend=$b"
             check "biosnoop $flt, scheduler $s: no request of another process (rows outside $name's sectors: $foreign)" [ "$foreign" -eq 0 ]
+            # a row in its region with another owner or size is wrong, not a loss
+            other=$(($(wc -l <"$RUNS/fl_${t}_$sid.facts") - foreign - mine))
+            check "biosnoop $flt, scheduler $s: every row in $name's region is its 64 KiB read with pid $own ($other are not)" [ "$other" -eq 0 ]
             _s=$(grep -E '^biosnoop: [0-9]+ events?, [0-9]+ lost' "$RUNS/fl_${t}_$sid.err" | tail -1)
             _l=$(echo "$_s" | awk '{ print $4 }')
-            if [ "$b" = kprobe ]; then
-                check "biosnoop $flt, scheduler $s: $mine of $name's 200 requests printed + ${_l:-?} lost cover them, losses only with kernel probe misses ($_s)" covered "$mine" "${_l:-0}" 200 "$(kmissed "$_s")"
-                lostsum=$((lostsum + ${_l:-0}))
-            else
-                check "biosnoop $flt, scheduler $s: all 200 of $name's requests, in its region ($mine)" [ "$mine" -eq 200 ]
-                check "biosnoop $flt, scheduler $s: 0 lost ($_s)" [ "$_l" = 0 ]
-            fi
+            # (the 200 are iot-a's or iot-b's own reads, one request each, in its region)
+            _km=$(kmissed "$_s")
+            _v=$(bio_verdict "$mine" 200 "$_l" "$_km")
+            check "biosnoop $flt, scheduler $s: of $name's 200 requests in its region, $(bio_why "$_v" "$mine" 200 "${_l:-?}" "$_km") ($_s)" [ "$_v" != wrong ]
+            lostsum=$((lostsum + ${_l:-0}))
             both=$((both + mine))
-            if [ "$foreign" -ne 0 ] || { [ "$mine" -ne 200 ] && [ "$b" != kprobe ]; }; then res=wrong why="$why $flt: $mine of 200, $foreign foreign;"
-            elif [ "$mine" -ne 200 ]; then
-                covered "$mine" "${_l:-0}" 200 "$(kmissed "$_s")" && res=counted || { res=wrong why="$why $flt: $mine of 200, ${_l:-0} lost;"; }
+            if [ "$foreign" -ne 0 ] || [ "$other" -ne 0 ] || [ "$_v" = wrong ]; then res=wrong why="$why $flt: $mine of 200, ${_l:-no} lost, $_km of them kernel probe misses, $foreign foreign, $other misowned;"
+            elif [ "$_v" = counted ] && [ "$res" = exact ]; then res=counted
             fi
             [ "$foreign" -eq 0 ] || show "$RUNS/fl_${t}_$sid.out" 10
         done
         # the kernel is the judge here too: the two filtered outputs together are every read
-        # the disk completed in the window
-        if [ "$b" = kprobe ]; then
-            check "scheduler $s, --backend=$b: the -p and -c rows together ($both) plus their losses ($lostsum) cover the reads $FD completed ($kr), and no more rows" covered "$both" "$lostsum" "$kr" 1
-            check "scheduler $s, --backend=$b: no more rows ($both) than reads completed ($kr)" [ "$both" -le "$kr" ]
-            [ "$both" -le "$kr" ] && [ $((both + lostsum)) -ge "$kr" ] || { res=wrong why="$why $both rows + $lostsum lost of $kr reads completed;"; }
+        # the disk completed in the window, or fewer by what they counted lost (each filter's
+        # losses were all kernel probe misses, checked above)
+        if [ "$both" -le "$kr" ] && [ $((both + lostsum)) -ge "$kr" ]; then
+            ok "scheduler $s, --backend=$b: the -p and -c rows together ($both) are the $kr reads $FD completed, or fewer by their $lostsum lost"
         else
-            check "scheduler $s, --backend=$b: the -p and -c rows together ($both) = the reads $FD completed ($kr)" [ "$both" -eq "$kr" ]
-            [ "$both" -eq "$kr" ] || { res=wrong why="$why $both rows of $kr reads completed;"; }
+            bad "scheduler $s, --backend=$b: the -p and -c rows together ($both, $lostsum lost) but $FD completed $kr reads"
+            res=wrong why="$why $both rows + $lostsum lost of $kr reads completed;"
         fi
         echo "$s $b $res $FD $kr - - $why" >>"$OUT/compat/filters.txt"
     done
