@@ -182,6 +182,14 @@ fs_work() {
 # 0 bytes and error EIO. The tables are restored before anything is judged or unmounted.
 fs_errors() {
     _d0=$(dmesg | wc -l)
+    # a descriptor per file keeps its dentry and inode in memory (another member's drop of
+    # every cache evicted XFS's, and the open then failed reading the inode: EIO at open)
+    _fd=6
+    for FS in $FS_LIST; do
+        [ "$(var up $FS)" = yes ] || continue
+        _fd=$((_fd + 1))
+        eval "fd_$FS=$_fd; exec $_fd<\"/mnt/$FS/fe\""
+    done
     sync; echo 1 >/proc/sys/vm/drop_caches
     for FS in $FS_LIST; do
         [ "$(var up $FS)" = yes ] || continue
@@ -208,6 +216,7 @@ fs_errors() {
             dmesg | tail -20
         fi
     done
+    for FS in $FS_LIST; do [ "$(var up $FS)" = yes ] && eval "exec $(var fd $FS)<&-"; done
     # how each file system reported the failed read (docs/fsslower.md)
     dmesg | tail -n +$((_d0 + 1)) >"$RUNS/fs-errors.dmesg"
 }
