@@ -1,6 +1,6 @@
 # tests/vm/guest/fs.sh -- sourced by tests/vm/guest/iotrace.sh inside the test VM (busybox sh).
-# The fsslower family on real ext4, XFS and Btrfs file systems (loop devices over tmpfs files),
-# every backend at once over the same known operations:
+# The fsslower family on real ext4, XFS and Btrfs file systems (dm linear targets over loop
+# devices over tmpfs files), every backend at once over the same known operations:
 #   auto     iotrace ext4slower --json 0            (the tool's own name)
 #   fentry   iotrace fsslower -t ext4 --json        (libbpf-tools' spelling; refused where the
 #                                                    module has no BTF, e.g. Debian's 5.10)
@@ -9,14 +9,16 @@
 # Judges: iotest's own list of operations (every field of every record from its pid), its own
 # count of completed reads under 64 threads (events + counted losses = operations done, and
 # nothing lost), and one read made slow for real: an O_DIRECT read of 256 KiB by a process in
-# a cgroup whose io.max allows the loop device 128 KiB/s (about 2 s), which the 500 ms tracer
-# must show and nothing else from the workload.
+# a cgroup whose io.max allows the dm device 128 KiB/s (about 2 s), which the 500 ms tracer
+# must show and nothing else from the workload. Errors: a cold read through a dm table
+# switched to `error` fails with EIO (iotest's own errno), which every backend must show.
 # Uses iotrace.sh's helpers (ok bad info section check show launch await started stopped
 # iotest project chosen). Records what each backend chose in $OUT/compat/fs.txt for
 # tests/vm/gen-compat.sh:  FS BACKEND works|fails KIND TARGET... | REASON
 
 FS_LIST="ext4 xfs btrfs"
 FS_SLOW_MS=500
+FS_SECTORS=655360 # 320 MiB
 mkdir -p /sys/fs/cgroup
 mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
 echo "+io" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
@@ -24,17 +26,32 @@ mkdir -p /sys/fs/cgroup/fsslow
 ln -sf iotrace /bin/ext4slower; ln -sf iotrace /bin/xfsslower; ln -sf iotrace /bin/btrfsslower
 : >"$OUT/compat/fs.txt"
 
-# fs_mount FS: a fresh FS on a loop device at /mnt/FS; sets FSDEV (MAJ:MIN) and FSLOOP
+# fs_mount FS: a fresh FS at /mnt/FS on a device-mapper linear target iot-fs-FS over a loop
+# device (so the error path can switch its table to `error`); sets FSDEV (the dm device's
+# MAJ:MIN) and FSLOOP. noatime: a read must not dirty the inode, whose write-back in the error
+# window would abort ext4's journal or shut XFS down instead of failing just the read.
 fs_mount() {
     truncate -s 320M "/tmp/fs-$1.img" || return 1
     FSLOOP=$(losetup -f) && losetup "$FSLOOP" "/tmp/fs-$1.img" || return 1
+    timeout 20 dmsetup create "iot-fs-$1" --noudevsync --table "0 $FS_SECTORS linear $FSLOOP 0" \
+        >"$RUNS/dm-$1.log" 2>&1 && dmsetup mknodes "iot-fs-$1" >>"$RUNS/dm-$1.log" 2>&1 &&
+        [ -b "/dev/mapper/iot-fs-$1" ] || { show "$RUNS/dm-$1.log"; return 1; }
     case $1 in
-    ext4) mkfs.ext4 -q -F "$FSLOOP" ;;
-    xfs) mkfs.xfs -q -f "$FSLOOP" ;;
-    btrfs) mkfs.btrfs -q -f "$FSLOOP" >/dev/null ;;
+    ext4) mkfs.ext4 -q -F "/dev/mapper/iot-fs-$1" ;;
+    xfs) mkfs.xfs -q -f "/dev/mapper/iot-fs-$1" ;;
+    btrfs) mkfs.btrfs -q -f "/dev/mapper/iot-fs-$1" >/dev/null ;;
     esac >"$RUNS/mkfs-$1.log" 2>&1 || { show "$RUNS/mkfs-$1.log"; return 1; }
-    mkdir -p "/mnt/$1" && mount -t "$1" "$FSLOOP" "/mnt/$1" || return 1
-    FSDEV=$(cat "/sys/block/${FSLOOP#/dev/}/dev")
+    mkdir -p "/mnt/$1" && mount -t "$1" -o noatime "/dev/mapper/iot-fs-$1" "/mnt/$1" || return 1
+    FSDEV=$(cat "/sys/block/$(ls "/sys/block/${FSLOOP#/dev/}/holders" | head -1)/dev")
+}
+# fs_table FS error|linear: switch iot-fs-FS to that table (load, then resume without
+# freezing the file system: a freeze or thaw would write to it); bounded, never hangs
+fs_table() {
+    _t="0 $FS_SECTORS linear $(var loop $1) 0"
+    [ "$2" = error ] && _t="0 $FS_SECTORS error"
+    timeout 20 dmsetup load "iot-fs-$1" --table "$_t" >>"$RUNS/dm-$1.log" 2>&1 &&
+        timeout 20 dmsetup resume --nolockfs --noudevsync "iot-fs-$1" >>"$RUNS/dm-$1.log" 2>&1 &&
+        [ "$(dmsetup table "iot-fs-$1" | awk '{ print $3 }')" = "$2" ]
 }
 
 # fs_facts FILE FORMAT: records as "comm|pid|type|bytes|offset|file|latency_us|error" in FILE.facts
@@ -155,13 +172,60 @@ fs_work() {
         read $M/fd 0 262144 >"$RUNS/fslow_$FS.iotest" 2>&1
     eval "spid_$FS=$(awk '$1 == "pid" { print $2; exit }' "$RUNS/fslow_$FS.iotest")"
     echo "$(var dev $FS) rbps=max" >/sys/fs/cgroup/fsslow/io.max
+    # the file whose read the error phase fails (on disk before the caches are dropped)
+    iotest fe_prep_$FS -n iot-prep bwrite $M/fe 0 131072
+}
+
+# The error path: every member's dm table is switched to `error` (each file system's pages
+# dropped first, its inodes kept), then a cold buffered read of fe must fail. The judge is
+# iotest's own line ("failread ... EIO"); every traced backend must show that read as R with
+# 0 bytes and error EIO. The tables are restored before anything is judged or unmounted.
+fs_errors() {
+    _d0=$(dmesg | wc -l)
+    # a descriptor per file keeps its dentry and inode in memory (another member's drop of
+    # every cache evicted XFS's, and the open then failed reading the inode: EIO at open)
+    _fd=6
+    for FS in $FS_LIST; do
+        [ "$(var up $FS)" = yes ] || continue
+        _fd=$((_fd + 1))
+        eval "fd_$FS=$_fd; exec $_fd<\"/mnt/$FS/fe\""
+    done
+    sync; echo 1 >/proc/sys/vm/drop_caches
+    for FS in $FS_LIST; do
+        [ "$(var up $FS)" = yes ] || continue
+        if fs_table $FS error; then eval "err_$FS=yes"; else
+            bad "$FS: dmsetup load+resume iot-fs-$FS with an error table failed"; show "$RUNS/dm-$FS.log"; fi
+    done
+    for FS in $FS_LIST; do
+        [ "$(var err $FS)" = yes ] || continue
+        timeout 30 "$IOTEST" -n iot-err failread /mnt/$FS/fe 0 131072 >"$RUNS/fe_$FS.iotest" 2>&1
+        eval "epid_$FS=$(awk '$1 == "pid" { print $2; exit }' "$RUNS/fe_$FS.iotest")"
+        check "$FS: iotest's cold read of fe through the error target failed with EIO ($(awk '$1 == "failread" { print $NF }' "$RUNS/fe_$FS.iotest"))" \
+            grep -q '^failread .* EIO$' "$RUNS/fe_$FS.iotest"
+        grep -q '^failread .* EIO$' "$RUNS/fe_$FS.iotest" || show "$RUNS/fe_$FS.iotest"
+    done
+    for FS in $FS_LIST; do
+        [ "$(var err $FS)" = yes ] || continue
+        fs_table $FS linear || { bad "$FS: restoring iot-fs-$FS's linear table failed"; show "$RUNS/dm-$FS.log"; continue; }
+        # a file system that reacted to the failed read (journal abort, shutdown, read-only)
+        # would refuse this write
+        if timeout 30 "$IOTEST" -n iot-after bwrite /mnt/$FS/fe2 0 4096 >"$RUNS/fe_after_$FS.iotest" 2>&1; then
+            ok "$FS: writable again once the linear table is back (no shutdown, no read-only remount)"
+        else
+            bad "$FS: not writable once the linear table is back: $(tail -1 "$RUNS/fe_after_$FS.iotest")"
+            dmesg | tail -20
+        fi
+    done
+    for FS in $FS_LIST; do [ "$(var up $FS)" = yes ] && eval "exec $(var fd $FS)<&-"; done
+    # how each file system reported the failed read (docs/fsslower.md)
+    dmesg | tail -n +$((_d0 + 1)) >"$RUNS/fs-errors.dmesg"
 }
 
 # fs_judge FS: stop its tracers, judge their records
 fs_judge() {
     FS=$1
     ffok=$(var ffok $FS) fpid=$(var fpid $FS) dpid=$(var dpid $FS) cpid=$(var cpid $FS)
-    cdone=$(var cdone $FS) spid=$(var spid $FS)
+    cdone=$(var cdone $FS) spid=$(var spid $FS) epid=$(var epid $FS)
     for t in fa ff fk fs; do
         if [ $t = ff ] && [ $ffok = no ]; then continue; fi
         stopped ${t}_$FS "${FS}slower ($t)"
@@ -202,6 +266,13 @@ fs_judge() {
                 '$2 == a || $2 == b || $2 == c' "$out.facts" | wc -l)))
         done
         check "$what: no operation of the other file systems ($n)" [ "$n" -eq 0 ]
+        if [ "$(var err $FS)" = yes ]; then
+            e=$(awk -F'|' -v p="$epid" '$2 == p && $3 == "R" && $4 == 0 && $5 == 0 && $6 == "fe" && $8 == "EIO"' "$out.facts" | wc -l)
+            o=$(awk -F'|' -v p="$epid" '$2 == p && $3 == "O" && $6 == "fe" && $8 == ""' "$out.facts" | wc -l)
+            n=$(awk -F'|' -v p="$epid" '$2 == p' "$out.facts" | wc -l)
+            d="$what: the read failed by the dm error target: R fe bytes=0 offset=0 error=EIO ($e), its open ($o), nothing else ($n records)"
+            if [ "$e.$o.$n" = 1.1.2 ]; then ok "$d"; else bad "$d"; grep "iot-err" "$out" | head -5; fi
+        fi
         # works: every check of this run passed; WRONG: it ran but some check failed
         res=works; [ $fails -eq $f0 ] || res=WRONG
         chosen $tool "$err" | while read -r _l; do echo "$FS $b $res $_l" >>"$OUT/compat/fs.txt"; done
@@ -215,7 +286,12 @@ fs_judge() {
         [ "${sl:-0}" -ge $((FS_SLOW_MS * 1000)) ]
     n=$(awk -F'|' -v a="$fpid" -v b="$dpid" -v c="$cpid" '$2 == a || $2 == b || $2 == c' "$out.facts" | wc -l)
     check "${FS}slower $FS_SLOW_MS: none of the fast operations ($n shown)" [ "$n" -eq 0 ] || show "$out" 20
-    umount "/mnt/$FS"; losetup -d "$(var loop $FS)"; rm -f "/tmp/fs-$FS.img"
+    timeout 60 umount "/mnt/$FS"
+    u=$?
+    check "$FS: unmounted after the error window (exit $u)" [ $u -eq 0 ]
+    timeout 20 dmsetup remove --noudevsync "iot-fs-$FS" >>"$RUNS/dm-$FS.log" 2>&1 ||
+        bad "$FS: dmsetup remove iot-fs-$FS: $(tail -1 "$RUNS/dm-$FS.log")"
+    losetup -d "$(var loop $FS)"; rm -f "/tmp/fs-$FS.img"
 }
 
 section "fsslower: usage errors"
@@ -229,6 +305,8 @@ for FSX in $FS_LIST; do fs_start "$FSX"; done
 for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_await "$FSX"; done
 section "fsslower family: the workloads"
 for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_work "$FSX"; done
+section "fsslower family: errors (each member's dm table switched to error)"
+fs_errors
 sleep 0.5
 section "fsslower family: judging"
 for FSX in $FS_LIST; do [ "$(var up $FSX)" = yes ] && fs_judge "$FSX"; done
