@@ -43,9 +43,13 @@ if [[ $arch == amd64 ]]; then
     # mkfs for the fsslower family's guest tests (tests/vm/guest/fs.sh)
     host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs /usr/sbin/mkfs.xfs:xfsprogs /usr/sbin/mkfs.btrfs:btrfs-progs
     ((bpftool)) && host_pkgs bpftool:bpftool
-elif ((bpftool)); then
-    log "$id: no bpftool in $arch guests (the host's is $(arch_elf amd64)); the iotrace tests do not use it"
-    bpftool=0
+else
+    # the arm64 guests' ext4 comes ready-made (see below): the on-disk format has no arch
+    host_pkgs /usr/sbin/mkfs.ext4:e2fsprogs
+    if ((bpftool)); then
+        log "$id: no bpftool in $arch guests (the host's is $(arch_elf amd64)); the iotrace tests do not use it"
+        bpftool=0
+    fi
 fi
 if [[ -n $iotrace ]] && ! file -L "$iotrace" | grep -q "$(arch_elf "$arch")"; then
     die "$iotrace is not an $arch executable ($(file -bL "$iotrace" | cut -d, -f1-2)) but kernel $id is $arch; for arm64 build it with scripts/build-arm64.sh"
@@ -181,6 +185,11 @@ if [[ $arch == amd64 ]]; then
 else
     copy_elf "$(arch_deb_tool "$arch" blktrace "$ARM64_BLKTRACE_VERSION" /usr/sbin/blktrace)" /usr/sbin/blktrace
     copy_elf "$(arch_deb_tool "$arch" blktrace "$ARM64_BLKTRACE_VERSION" /usr/bin/blkparse)" /usr/bin/blkparse
+    # ext4slower's file system: made here by the host's mkfs.ext4 (the guest has no arm64
+    # one), loop-mounted there (tests/vm/guest/fs.sh); empty, it compresses to almost nothing
+    mkdir -p "$root/fsimg"
+    truncate -s 64M "$root/fsimg/ext4.img" && mkfs.ext4 -q -F "$root/fsimg/ext4.img" >/dev/null 2>&1 ||
+        die "mkfs.ext4 of the arm64 guest's ext4 image failed"
 fi
 
 if [[ -n $iotrace ]]; then copy_elf "$iotrace" /bin/iotrace; fi

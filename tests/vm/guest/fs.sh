@@ -17,6 +17,9 @@
 # tests/vm/gen-compat.sh:  FS BACKEND works|fails KIND TARGET... | REASON
 
 FS_LIST="ext4 xfs btrfs"
+# arm64 guests have no mkfs, dmsetup or mdadm of their architecture: ext4 only, on an image
+# the host's mkfs.ext4 made (mkinitramfs.sh), loop-mounted; no error path (it needs dm)
+[ -n "$ARM64" ] && FS_LIST=ext4
 FS_SLOW_MS=500
 FS_SECTORS=655360 # 320 MiB
 mkdir -p /sys/fs/cgroup
@@ -31,6 +34,12 @@ ln -sf iotrace /bin/ext4slower; ln -sf iotrace /bin/xfsslower; ln -sf iotrace /b
 # MAJ:MIN) and FSLOOP. noatime: a read must not dirty the inode, whose write-back in the error
 # window would abort ext4's journal or shut XFS down instead of failing just the read.
 fs_mount() {
+    if [ -n "$ARM64" ]; then
+        FSLOOP=$(losetup -f) && losetup "$FSLOOP" "/fsimg/$1.img" || return 1
+        mkdir -p "/mnt/$1" && mount -t "$1" -o noatime "$FSLOOP" "/mnt/$1" || return 1
+        FSDEV=$(cat "/sys/block/${FSLOOP#/dev/}/dev")
+        return 0
+    fi
     truncate -s 320M "/tmp/fs-$1.img" || return 1
     FSLOOP=$(losetup -f) && losetup "$FSLOOP" "/tmp/fs-$1.img" || return 1
     timeout 20 dmsetup create "iot-fs-$1" --noudevsync --table "0 $FS_SECTORS linear $FSLOOP 0" \
@@ -137,15 +146,19 @@ fs_await() {
         check "$FS: module BTF where fentry is expected (/sys/kernel/btf/$FS: $mbtf)" [ $mbtf = yes ]
         [ $ffst -eq 0 ]; started ff_$FS "fsslower -t $FS --backend fentry"
     else
-        check "$FS: no module BTF where fentry is expected to fail (/sys/kernel/btf/$FS: $mbtf)" [ $mbtf = no ]
+        # (no module BTF; or arm64 before 6.4, whose fentry attach fails for want of ftrace
+        # direct calls, BTF or not: docs/ARM64.md)
+        check "$FS: fentry expected to fail: no module BTF, or an arm64 kernel (/sys/kernel/btf/$FS: $mbtf)" \
+            [ $mbtf = no -o -n "$ARM64" ]
+        ffwhy='BTF'; [ $mbtf = yes ] && ffwhy='fentry'
         stop ff_$FS
-        if [ $ffst -ne 0 ] && [ "$rc" -eq 1 ] && grep -q 'BTF' "$RUNS/ff_$FS.err"; then
-            ok "fsslower -t $FS --backend fentry refuses without module BTF: exit 1, '$(grep -m1 BTF "$RUNS/ff_$FS.err" | cut -c1-120)'"
+        if [ $ffst -ne 0 ] && [ "$rc" -eq 1 ] && grep -q "$ffwhy" "$RUNS/ff_$FS.err"; then
+            ok "fsslower -t $FS --backend fentry refuses: exit 1, '$(grep -m1 "$ffwhy" "$RUNS/ff_$FS.err" | cut -c1-120)'"
         else
-            bad "fsslower -t $FS --backend fentry without module BTF: exit $rc, not a refusal naming BTF"
+            bad "fsslower -t $FS --backend fentry where it cannot work: exit $rc, not a refusal naming $ffwhy"
             show "$RUNS/ff_$FS.err"
         fi
-        echo "$FS fentry fails - $(grep -m1 'BTF' "$RUNS/ff_$FS.err" | sed 's/^[^:]*: //' | cut -c1-160)" >>"$OUT/compat/fs.txt"
+        echo "$FS fentry fails - $(grep -m1 "$ffwhy" "$RUNS/ff_$FS.err" | sed 's/^[^:]*: //' | cut -c1-160)" >>"$OUT/compat/fs.txt"
     fi
     await fk_$FS; started fk_$FS "${FS}slower via the symlink (kprobe)"
     await fs_$FS; started fs_$FS "${FS}slower $FS_SLOW_MS (auto)"
@@ -181,6 +194,7 @@ fs_work() {
 # iotest's own line ("failread ... EIO"); every traced backend must show that read as R with
 # 0 bytes and error EIO. The tables are restored before anything is judged or unmounted.
 fs_errors() {
+    if [ -n "$ARM64" ]; then info "no error path in arm64 guests (no dmsetup there)"; return; fi
     _d0=$(dmesg | wc -l)
     # a descriptor per file keeps its dentry and inode in memory (another member's drop of
     # every cache evicted XFS's, and the open then failed reading the inode: EIO at open)
@@ -289,7 +303,7 @@ fs_judge() {
     timeout 60 umount "/mnt/$FS"
     u=$?
     check "$FS: unmounted after the error window (exit $u)" [ $u -eq 0 ]
-    timeout 20 dmsetup remove --noudevsync "iot-fs-$FS" >>"$RUNS/dm-$FS.log" 2>&1 ||
+    [ -n "$ARM64" ] || timeout 20 dmsetup remove --noudevsync "iot-fs-$FS" >>"$RUNS/dm-$FS.log" 2>&1 ||
         bad "$FS: dmsetup remove iot-fs-$FS: $(tail -1 "$RUNS/dm-$FS.log")"
     losetup -d "$(var loop $FS)"; rm -f "/tmp/fs-$FS.img"
 }
