@@ -495,20 +495,16 @@ for drv in $RD_DRIVERS; do
     RD_DISKS="$RD_DISKS $drv"
 done
 
-# Which schedulers: none, mq-deadline, bfq and kyber everywhere. Wall time: each scheduler
-# costs every backend on every disk once (see tests/vm/README.md), so on 5.10 and 6.1 bfq and
-# kyber run auto and the one forced backend whose variant auto does not use there, and on the
-# arm64 guests auto only: none and mq-deadline keep every backend
-# there, and x86 6.12 runs every backend under bfq and kyber (rd_runs).
+# Which schedulers: none, mq-deadline, bfq and kyber everywhere, every backend on every x86
+# kernel (each scheduler costs every backend on every disk once, see tests/vm/README.md).
+# The arm64 guests run bfq and kyber under auto only: there the point is the architecture,
+# and none and mq-deadline keep every backend (rd_runs).
 RD_SCHEDS="none mq-deadline bfq kyber"
 echo "rd_schedulers=$RD_SCHEDS" >>"$OUT/compat/kernel.txt"
 # rd_runs SCHED BACKEND: whether that pair runs on this kernel
-#   5.10: auto = acct (fentry), tracepoint = rq; 6.1: auto = rq, fentry = mq (choices.txt)
 rd_runs() {
     case "$KERNEL_ID:$1" in
     arm64-*:bfq | arm64-*:kyber) [ "$2" = auto ] ;;
-    5.10:bfq | 5.10:kyber) [ "$2" = auto ] || [ "$2" = tracepoint ] ;;
-    6.1:bfq | 6.1:kyber) [ "$2" = auto ] || [ "$2" = fentry ] ;;
     *) return 0 ;;
     esac
 }
