@@ -32,11 +32,6 @@ const volatile bool hist_per_disk;  /* -D */
 const volatile bool hist_per_flags; /* -F */
 const volatile bool hist_queued;    /* -Q: from creation/insertion, where seen, not issue */
 const volatile __u64 hist_unit_ns = 1000; /* usecs; 1000000 with -m */
-/* biolatency without -Q times from issue only: entries begin there, and the creation and
- * insert programs return at once (in the benchmark, the creation program was 311 of
- * biolatency's 709 ns per request). Requests merged away before issue then never take an
- * entry at all. */
-const volatile bool track_from_issue;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -396,7 +391,7 @@ static __always_inline int on_created(struct req_ref *r, u32 dev, u64 sector, u6
 	struct inflight_slot *sl;
 	bool wanted;
 
-	if (track_from_issue || !disk_wanted(dev, sector))
+	if (!disk_wanted(dev, sector))
 		return 0;
 	wanted = task_wanted();
 	v = inflight_new(r, &sl, wanted ? UNTRACKED_WANTED : UNTRACKED_FOREIGN);
@@ -650,8 +645,6 @@ static __always_inline int rq_created(struct request *rq, bool direct)
 {
 	struct req_ref r;
 
-	if (track_from_issue)
-		return 0;
 	ref_init(&r, (u64)rq, 0);
 	/* (its birth is not final at creation: learnt at insert or issue) */
 	return on_created(&r, rq_dev(rq, direct), RQ_FIELD(direct, rq, __sector), 0);
@@ -844,13 +837,9 @@ int BPF_KPROBE(kprobe_free_request, struct request *rq) { return rq_gone(rq); }
 static __always_inline int tp_rq_created(struct trace_event_raw_block_rq *ctx)
 {
 	struct req_ref r;
-	u64 sector;
-	u32 dev;
+	u32 dev = BPF_CORE_READ(ctx, dev);
+	u64 sector = BPF_CORE_READ(ctx, sector);
 
-	if (track_from_issue)
-		return 0;
-	dev = BPF_CORE_READ(ctx, dev);
-	sector = BPF_CORE_READ(ctx, sector);
 	ref_init(&r, dev, sector);
 	return on_created(&r, dev, sector, 0);
 }

@@ -248,7 +248,6 @@ static int biolatency_open(struct tracer *t, const struct bpf_object_open_opts *
 	st->req.skel->rodata->hist_per_disk = o->per_disk || o->openmetrics;
 	st->req.skel->rodata->hist_per_flags = o->per_flags;
 	st->req.skel->rodata->hist_queued = o->queued;
-	st->req.skel->rodata->track_from_issue = !o->queued;
 	st->req.skel->rodata->hist_unit_ns = o->msecs ? 1000000ULL : 1000ULL;
 	/* no event ever goes through it: the smallest ring buffer the kernel takes */
 	err = bpf_map__set_max_entries(st->req.skel->maps.events, (uint32_t)sysconf(_SC_PAGESIZE));
