@@ -37,19 +37,10 @@ struct inflight {
 	u32 op;
 };
 
-/* A thread can be inside two traced calls at once, of different operations only: an O_SYNC
- * write syncs through the file system's fsync (generic_write_sync -> vfs_fsync_range ->
- * ext4_sync_file, xfs_file_fsync, btrfs_sync_file) before the write returns. */
-struct inflight_key {
-	u64 pid_tgid;
-	u32 op;
-	u32 pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
-	__type(key, struct inflight_key);
+	__type(key, struct fsslower_inflight_key);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -62,7 +53,7 @@ DEFINE_COUNTERS(FSSLOWER_COUNTER_MAX)
 
 static __always_inline int entry(u32 op, struct file *file, s64 offset, struct kiocb *iocb)
 {
-	struct inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
+	struct fsslower_inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
 	struct inflight v = {
 		.ts_ns = bpf_ktime_get_ns(), .offset = offset, .file = file, .iocb = iocb, .op = op
 	};
@@ -85,8 +76,7 @@ static __always_inline int entry(u32 op, struct file *file, s64 offset, struct k
 
 static __always_inline int leave(u32 op, s64 ret)
 {
-	struct inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
-	u64 id = key.pid_tgid;
+	struct fsslower_inflight_key key = { .pid_tgid = bpf_get_current_pid_tgid(), .op = op };
 	struct inflight *v = bpf_map_lookup_elem(&inflight, &key);
 	struct fsslower_event *e;
 	struct dentry *dentry;
@@ -117,7 +107,7 @@ static __always_inline int leave(u32 op, s64 ret)
 	iocb = v->iocb;
 	if (e->bytes && iocb)
 		e->offset = BPF_CORE_READ(iocb, ki_pos) - e->bytes;
-	e->pid = id >> 32;
+	e->pid = key.pid_tgid >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* v->file outside BPF_CORE_READ: inside it, the access to our own struct inflight
 	 * would become a CO-RE relocation that no kernel BTF can resolve */
@@ -160,7 +150,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("fexit/zpl_iter_" #name)                                                               \
 	int BPF_PROG(fexit_iter_##name, struct kiocb *iocb, struct iov_iter *it, long ret)         \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}                                                                                          \
 	SEC("kprobe/zpl_iter_" #name)                                                              \
 	int BPF_KPROBE(kprobe_iter_##name, struct kiocb *iocb)                                     \
@@ -170,7 +160,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_iter_" #name)                                                           \
 	int BPF_KRETPROBE(kretprobe_iter_##name, long ret)                                         \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}
 
 /* zpl_aio_read/write(struct kiocb *, const struct iovec *, unsigned long nr_segs, loff_t pos) */
@@ -185,7 +175,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_PROG(fexit_aio_##name, struct kiocb *iocb, const struct iovec *iov,                \
 		     unsigned long nr_segs, loff_t pos, long ret)                                  \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}                                                                                          \
 	SEC("kprobe/zpl_aio_" #name)                                                               \
 	int BPF_KPROBE(kprobe_aio_##name, struct kiocb *iocb, const struct iovec *iov,             \
@@ -196,7 +186,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_aio_" #name)                                                            \
 	int BPF_KRETPROBE(kretprobe_aio_##name, long ret)                                          \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}
 
 /* zpl_read/write(struct file *, char __user *, size_t, loff_t *): OpenZFS 0.6.x */
@@ -210,7 +200,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	int BPF_PROG(fexit_##name, struct file *file, char *buf, size_t len, loff_t *ppos,         \
 		     long ret)                                                                     \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}                                                                                          \
 	SEC("kprobe/zpl_" #name)                                                                   \
 	int BPF_KPROBE(kprobe_##name, struct file *file, char *buf, size_t len, loff_t *ppos)      \
@@ -220,7 +210,7 @@ static __always_inline s64 read_pos(loff_t *ppos)
 	SEC("kretprobe/zpl_" #name)                                                                \
 	int BPF_KRETPROBE(kretprobe_##name, long ret)                                              \
 	{                                                                                          \
-		return leave(op, ret);                                                                 \
+		return leave(op, ret);                                                             \
 	}
 
 ITER_PAIR(read, FS_OP_READ)

@@ -24,6 +24,16 @@ struct fsslower_event {
 	char name[FSSLOWER_NAME_LEN]; /* the file's name (last path component) */
 };
 
+/* The in-flight table's key: a thread can be inside two traced calls at once, of different
+ * operations only (an O_SYNC write syncs through the file system's fsync before returning:
+ * generic_write_sync -> vfs_fsync_range -> ext4_sync_file, xfs_file_fsync, btrfs_sync_file).
+ * User space walks the table to count the calls of threads that exited. */
+struct fsslower_inflight_key {
+	unsigned long long pid_tgid;
+	unsigned int op; /* enum fsslower_op */
+	unsigned int pad;
+};
+
 enum fsslower_counter {
 	FSSLOWER_LOST_RINGBUF,
 	FSSLOWER_LOST_INFLIGHT,

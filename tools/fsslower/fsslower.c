@@ -115,6 +115,9 @@ struct fsslower_state {
 	struct fsslower_bpf *skel;
 	struct losses losses;
 	struct fsslower_print_opts print;
+	/* room for every key of the in-flight table, for the sweep; NULL where thread ids
+	 * cannot be looked up (another pid namespace): no sweep */
+	struct fsslower_inflight_key *keys;
 };
 
 /* (keys beyond the BPF counters: counted here) */
@@ -125,13 +128,6 @@ static const struct loss_kind fsslower_losses[] = {
 	{ FSSLOWER_LOST_INFLIGHT, "inflight_full", "in-flight table full", true },
 	{ FSSLOWER_RETURN_UNSEEN, "return_unseen", "returns never seen", true },
 	{ FSSLOWER_IN_FLIGHT_AT_END, "in_flight_at_end", "calls still in progress at the end", false },
-};
-
-/* The in-flight table's key and value (fsslower.bpf.c); only the key is read here. */
-struct inflight_key {
-	uint64_t pid_tgid;
-	uint32_t op;
-	uint32_t pad;
 };
 
 /* Thread ids from BPF are the initial pid namespace's: only there can they be looked up. */
@@ -157,19 +153,16 @@ static bool thread_exists(uint64_t pid_tgid)
  * the table is full. Each is removed and counted as a return never seen. At the end, the
  * entries of live threads are calls still in progress (or whose return the kernel skipped
  * and that the thread has not repeated): shown, not counted as lost. */
-static int sweep_inflight(struct fsslower_state *st, bool final)
+static void sweep_inflight(struct fsslower_state *st, bool final)
 {
 	int fd = bpf_map__fd(st->skel->maps.inflight);
 	size_t n = 0, cap = bpf_map__max_entries(st->skel->maps.inflight);
-	struct inflight_key *keys, *prev = NULL;
+	struct fsslower_inflight_key *keys = st->keys, *prev = NULL;
 	uint64_t gone = 0, live = 0;
 
-	if (!in_initial_pid_ns())
-		return 0;
-	/* keys first: deleting while walking would restart the walk */
-	keys = calloc(cap, sizeof(*keys));
 	if (!keys)
-		return -ENOMEM;
+		return;
+	/* keys first: deleting while walking would restart the walk */
 	while (n < cap && bpf_map_get_next_key(fd, prev, &keys[n]) == 0)
 		prev = &keys[n++];
 	for (size_t i = 0; i < n; i++) {
@@ -178,11 +171,9 @@ static int sweep_inflight(struct fsslower_state *st, bool final)
 		else if (bpf_map_delete_elem(fd, &keys[i]) == 0)
 			gone++;
 	}
-	free(keys);
 	losses_add(&st->losses, FSSLOWER_RETURN_UNSEEN, gone);
 	if (final)
 		losses_add(&st->losses, FSSLOWER_IN_FLIGHT_AT_END, live);
-	return 0;
 }
 
 static const struct fs_desc *fs_of(const struct tracer *t)
@@ -246,6 +237,8 @@ static void fsslower_destroy(struct tracer *t)
 	struct fsslower_state *st = t->state;
 
 	losses_free(&st->losses);
+	free(st->keys);
+	st->keys = NULL;
 	fsslower_bpf__destroy(st->skel);
 	st->skel = NULL;
 }
@@ -266,6 +259,11 @@ static int fsslower_start(struct tracer *t)
 
 	if (err)
 		return err;
+	if (in_initial_pid_ns()) {
+		st->keys = calloc(bpf_map__max_entries(st->skel->maps.inflight), sizeof(*st->keys));
+		if (!st->keys)
+			return -ENOMEM;
+	}
 	st->print = (struct fsslower_print_opts){
 		.format = t->inv->common.format,
 		.fs_title = o->fs->title,
@@ -332,7 +330,9 @@ static int fsslower_type_run(struct invocation *inv)
 	"operation that ended before it),\"timestamp\" (UTC, ISO 8601),\"comm\",\"pid\","          \
 	"\"type\",\"bytes\",\"offset\",\"error\" (null or \"EIO\"...),\"latency_ns\","             \
 	"\"file\"}; also \"lost\" and \"summary\" records, with a count per cause of loss "        \
-	"(probe_missed: operations the kernel's probes dropped before the tool saw them).\n"
+	"(probe_missed: operations the kernel's probes dropped before the tool saw them; "         \
+	"return_unseen: operations whose return it never saw; in_flight_at_end, not a loss: "      \
+	"calls still in progress when tracing stopped).\n"
 
 #define FS_RETPROBES                                                                               \
 	"Return probes (kretprobes, where the module has no BTF) are sized for 4096 threads "      \
@@ -413,7 +413,9 @@ FS_TOOL(zfs, "Trace ZFS reads, writes, opens and fsyncs slower than a threshold"
 	"operation that ended before it),\"timestamp\" (UTC, ISO 8601),\"comm\",\"pid\","
 	"\"type\",\"bytes\",\"offset\",\"error\" (null or \"EIO\"...),\"latency_ns\","
 	"\"file\"}; also \"lost\" and \"summary\" records, with a count per cause of loss "
-	"(probe_missed: operations the kernel's probes dropped before zfsslower saw them).\n"
+	"(probe_missed: operations the kernel's probes dropped before zfsslower saw them; "
+	"return_unseen: operations whose return it never saw; in_flight_at_end, not a loss: "
+	"calls still in progress when tracing stopped).\n"
 	"Return probes (kretprobes, where the zfs module has no BTF) are sized for 4096 "
 	"threads inside one function at once (the kernel's maximum); fexit, chosen where "
 	"the module has BTF, has no such limit.\n"
