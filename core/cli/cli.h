@@ -81,7 +81,8 @@ struct tool {
 	const char *examples;
 };
 
-/* The sorted tool table (core/cli/tool_table.c). */
+/* The sorted tool table: defined above the tools (tools/tool_table.c), so that nothing
+ * here names a tool. */
 extern const struct tool *const tool_table[];
 extern const unsigned tool_count;
 

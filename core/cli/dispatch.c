@@ -33,6 +33,24 @@ const char iotrace_usage[] =
 	"Exit status: 0 success, 1 runtime failure (e.g. nothing can be attached here),\n"
 	"2 usage error, 127 unknown tool.\n";
 
+const struct tool *tool_find(const char *name)
+{
+	unsigned lo = 0, hi = tool_count;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(name, tool_table[mid]->name);
+
+		if (cmp == 0)
+			return tool_table[mid];
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');

@@ -7,15 +7,15 @@
 set -euo pipefail
 cd "${1:-$(dirname "$0")/../..}"
 
-# Top to bottom. A folder may include any folder after it, never one before it. Every other
-# folder of tools/ is a tool, above them all: a new tool needs no line here, and no tool
-# includes another's folder.
-order=(TOOLS tools/blockreq
+# Top to bottom. A folder may include any folder after it, never one before it. tools/ itself
+# (main.c and the tool table) is the top; every other folder of tools/ is a tool, below it and
+# above the rest: a new tool needs no line here, and no tool includes another's folder.
+order=(tools TOOLS tools/blockreq
        core/tracer core/cli core/engine backends core/probe core/kfacts core/util)
 rank() {
   local i
   for i in "${!order[@]}"; do [ "${order[$i]}" = "$1" ] && { echo "$i"; return; }; done
-  case $1 in tools/*) echo 0 ;; *) echo -1 ;; esac
+  case $1 in tools/*) echo 1 ;; *) echo -1 ;; esac
 }
 folder_of_include() { # an include path -> the folder it lives in
   case $1 in
@@ -26,7 +26,7 @@ folder_of_include() { # an include path -> the folder it lives in
 }
 
 bad=0
-edges=$(for f in core/*/*.[ch] backends/*.c tools/*/*.[ch]; do
+edges=$(for f in core/*/*.[ch] backends/*.c tools/*.c tools/*/*.[ch]; do
   from=$(dirname "$f")
   grep -oE '^#include "[^"]+"' "$f" | sed 's/^#include "//; s/"$//' | while read -r inc; do
     to=$(folder_of_include "$inc")
@@ -45,6 +45,11 @@ while read -r from _ to; do
 done <<<"$edges"
 for d in core/* backends tools/*; do
   [ -d "$d" ] && [ "$(rank "$d")" -lt 0 ] && { echo "UNKNOWN LAYER: $d"; bad=1; }
+done
+# Links point up only where the top registers what is below it: the tool table names the
+# tools. Nothing under core/ or backends/ may name a tool.
+for f in $(grep -lE 'extern const struct tool tool_' core/*/*.[ch] backends/*.c || true); do
+  echo "UPWARD: $f names a tool (register it in tools/tool_table.c)"; bad=1
 done
 [ $bad -eq 0 ] && echo "layers: no upward edge"
 exit $bad

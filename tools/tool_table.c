@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The one place tools are registered. Keep it sorted by name: lookups bisect it and a unit
+/* The one place tools are registered, above every tool folder: core/cli declares the table
+ * (cli.h) and never names a tool. Keep it sorted by name: tool_find() bisects it and a unit
  * test checks the order. */
 #include "cli/cli.h"
 #include "util/util.h"
-
-#include <string.h>
 
 extern const struct tool tool_biolatency;
 extern const struct tool tool_biosnoop;
@@ -29,21 +28,3 @@ const struct tool *const tool_table[] = {
 };
 
 const unsigned tool_count = ARRAY_SIZE(tool_table);
-
-const struct tool *tool_find(const char *name)
-{
-	unsigned lo = 0, hi = tool_count;
-
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(name, tool_table[mid]->name);
-
-		if (cmp == 0)
-			return tool_table[mid];
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
