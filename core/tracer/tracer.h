@@ -78,6 +78,22 @@ static inline uint64_t wall_clock_ns(const struct start_clocks *c, uint64_t mono
 	return real < 0 ? 0 : (uint64_t)real;
 }
 
+/* Wall-clock text (of wall_clock_ns() values), the same in every tool, converted once per
+ * second: "12:34:56" local, "12:34:56.123456" local, "2024-05-01T12:34:56.123456Z" UTC.
+ * Zeroed is ready for use. */
+struct clock_text {
+	int64_t local_sec, utc_sec; /* the second each text below shows (if not empty) */
+	char local[16];             /* "HH:MM:SS" */
+	char utc[32];               /* "YYYY-MM-DDTHH:MM:SS" */
+};
+/* Room for the longest text any of these writes. */
+#define CLOCK_TEXT_MAX 32
+
+const char *clock_local_hms(struct clock_text *c, uint64_t real_ns);
+/* These two write to buf (CLOCK_TEXT_MAX bytes), no NUL, and return the length. */
+size_t clock_local_hms_usec(struct clock_text *c, char *buf, uint64_t real_ns);
+size_t clock_utc_iso(struct clock_text *c, char *buf, uint64_t real_ns);
+
 struct tracer {
 	struct invocation *inv;
 	void *state; /* the tool's own, state_size bytes, zeroed */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define START_MONO 1000000000000ULL       /* an arbitrary boot-relative instant */
 #define START_REAL 1700000000000000000ULL /* 2023-11-14T22:13:20Z */
@@ -97,6 +98,33 @@ static void json_time_before_start_is_negative(void **state)
 			       "\"time_ns\":-3000000,\"timestamp\":\"2023-11-14T22:13:19.997000Z\""));
 }
 
+/* The table's time is local time of day, converted once per second (core/tracer/clock.c):
+ * the next second and a change of zone between runs must both show. */
+static void table_time_is_local_and_follows_the_second(void **state)
+{
+	struct fsslower_event e = event(5, 'R', 1, 0, 0);
+	struct fsslower_event later = event(1005, 'R', 1, 0, 0);
+	struct fsslower_print_opts p = {
+		.format = FORMAT_TABLE, .start = { .mono_ns = START_MONO, .real_ns = START_REAL }
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	outbuf_init(&out, -1);
+	fsslower_print_event(&p, &out, &e);
+	fsslower_print_event(&p, &out, &e);
+	fsslower_print_event(&p, &out, &later);
+	out.data[out.len] = '\0';
+	assert_int_equal(strncmp(out.data, "22:13:20 fio ", 13), 0);
+	assert_non_null(strstr(out.data, "\n22:13:20 fio "));
+	assert_non_null(strstr(out.data, "\n22:13:21 fio "));
+	setenv("TZ", "Asia/Tokyo", 1); /* UTC+9, no daylight saving */
+	tzset();
+	assert_int_equal(strncmp(print(FORMAT_TABLE, &e), "07:13:20 fio ", 13), 0);
+	unsetenv("TZ");
+	tzset();
+}
+
 static const char *header(enum output_format format, const char *fs, uint64_t min_ns)
 {
 	struct fsslower_print_opts p = { .format = format, .fs_title = fs, .min_lat_ns = min_ns };
@@ -130,6 +158,7 @@ int main(void)
 		cmocka_unit_test(json_error_and_large_offset),
 		cmocka_unit_test(json_time_before_start_is_negative),
 		cmocka_unit_test(header_names_the_file_system),
+		cmocka_unit_test(table_time_is_local_and_follows_the_second),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,7 @@ struct biolatency_state {
 	uint64_t next_print_ns; /* when the current interval is due; 0 = only at the end */
 	uint64_t printed;       /* intervals printed */
 	struct outbuf om;       /* the OpenMetrics file being written */
+	struct clock_text clock; /* -T, JSON timestamp */
 };
 
 static const struct loss_kind biolatency_losses[] = {
@@ -351,22 +352,6 @@ static int write_openmetrics_file(struct biolatency_state *st, const char *path,
 	return err;
 }
 
-static void clock_text(uint64_t real_ns, char *buf, size_t size, bool iso)
-{
-	time_t secs = (time_t)(real_ns / 1000000000ULL);
-	struct tm tm;
-
-	if (iso) {
-		gmtime_r(&secs, &tm);
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (unsigned)(real_ns % 1000000000ULL / 1000));
-	} else {
-		localtime_r(&secs, &tm);
-		strftime(buf, size, "%H:%M:%S", &tm);
-	}
-}
-
 /* One interval: read, difference against the previous read, print. */
 static int print_interval(struct tracer *t, uint64_t now_ns)
 {
@@ -376,7 +361,7 @@ static int print_interval(struct tracer *t, uint64_t now_ns)
 	uint64_t real_ns = tracer_now_ns(CLOCK_REALTIME);
 	struct biolat_set swap;
 	size_t n_losses;
-	char clock[64];
+	char clock[CLOCK_TEXT_MAX + 1];
 	int err;
 
 	err = read_hists(st, now_ns);
@@ -391,12 +376,12 @@ static int print_interval(struct tracer *t, uint64_t now_ns)
 	if (o->openmetrics && !o->openmetrics_file) {
 		biolat_print_openmetrics(t->out, &st->now, &st->popts, losses, n_losses);
 	} else if (t->inv->common.format == FORMAT_JSON) {
-		clock_text(real_ns, clock, sizeof(clock), true);
+		clock[clock_utc_iso(&st->clock, clock, real_ns)] = '\0';
 		biolat_print_json(t->out, &st->delta, &st->popts, now_ns - t->start.mono_ns,
 				  now_ns - st->last_read_ns, clock);
 	} else {
-		clock_text(real_ns, clock, sizeof(clock), false);
-		biolat_print_table(t->out, &st->delta, &st->popts, o->timestamp ? clock : NULL);
+		biolat_print_table(t->out, &st->delta, &st->popts,
+				   o->timestamp ? clock_local_hms(&st->clock, real_ns) : NULL);
 	}
 	if (o->openmetrics_file)
 		err = write_openmetrics_file(st, o->openmetrics_file, losses, n_losses);

@@ -6,9 +6,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-#define NSEC_PER_SEC 1000000000LL
 
 /* Room for the escaped forms: a 16-byte comm can become 15 "\xNN" (60 bytes). */
 #define FIELD_MAX 128
@@ -40,71 +37,6 @@ static size_t fmt_seconds(char *buf, int64_t ns)
 	return n + fmt_fixed(buf + n, mag / 1000, 6);
 }
 
-static void split_real(const struct biosnoop_printer *p, uint64_t mono_ns, int64_t *sec,
-		       uint32_t *usec)
-{
-	uint64_t real = wall_clock_ns(&p->opts.start, mono_ns);
-
-	*sec = (int64_t)(real / NSEC_PER_SEC);
-	*usec = (uint32_t)(real % NSEC_PER_SEC / 1000);
-}
-
-/* Formatting a second costs a calendar conversion; events come many per second. */
-static const char *local_hms(struct biosnoop_printer *p, int64_t sec)
-{
-	if (sec != p->local_sec || !p->local_text[0]) {
-		time_t t = (time_t)sec;
-		struct tm tm;
-
-		if (!localtime_r(&t, &tm))
-			memset(&tm, 0, sizeof(tm));
-		snprintf(p->local_text, sizeof(p->local_text), "%02d:%02d:%02d", tm.tm_hour % 100,
-			 tm.tm_min % 100, tm.tm_sec % 100);
-		p->local_sec = sec;
-	}
-	return p->local_text;
-}
-
-static const char *utc_datetime(struct biosnoop_printer *p, int64_t sec)
-{
-	if (sec != p->utc_sec || !p->utc_text[0]) {
-		time_t t = (time_t)sec;
-		struct tm tm;
-
-		if (!gmtime_r(&t, &tm))
-			memset(&tm, 0, sizeof(tm));
-		snprintf(p->utc_text, sizeof(p->utc_text), "%04d-%02d-%02dT%02d:%02d:%02d",
-			 (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
-			 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
-		p->utc_sec = sec;
-	}
-	return p->utc_text;
-}
-
-/* exactly six digits */
-static size_t fmt_usec(char *buf, uint32_t usec)
-{
-	for (int i = 5; i >= 0; i--, usec /= 10)
-		buf[i] = (char)('0' + usec % 10);
-	return 6;
-}
-
-/* "2024-05-01T12:34:56.123456Z" */
-static size_t fmt_timestamp(struct biosnoop_printer *p, char *buf, uint64_t mono_ns)
-{
-	int64_t sec;
-	uint32_t usec;
-	size_t n;
-
-	split_real(p, mono_ns, &sec, &usec);
-	n = strlen(utc_datetime(p, sec));
-	memcpy(buf, p->utc_text, n);
-	buf[n++] = '.';
-	n += fmt_usec(buf + n, usec);
-	buf[n++] = 'Z';
-	return n;
-}
-
 static int at_least(int floor, size_t want)
 {
 	return want > (size_t)floor && want < 1024 ? (int)want : floor;
@@ -114,7 +46,6 @@ void biosnoop_printer_init(struct biosnoop_printer *p, const struct biosnoop_pri
 {
 	memset(p, 0, sizeof(*p));
 	p->opts = *opts;
-	p->local_sec = p->utc_sec = -1;
 	p->w = (struct biosnoop_widths){
 		.time = opts->wallclock ? 15 : 11, /* HH:MM:SS.uuuuuu, 9999.999999 */
 		.comm = 15,                        /* TASK_COMM_LEN - 1 */
@@ -230,14 +161,8 @@ static void print_table(struct biosnoop_printer *p, struct outbuf *o,
 	bool grew = false;
 
 	if (p->opts.wallclock) {
-		int64_t sec;
-		uint32_t usec;
-
-		split_real(p, e->ts_ns, &sec, &usec);
-		time.n = strlen(local_hms(p, sec));
-		memcpy(time.s, p->local_text, time.n);
-		time.s[time.n++] = '.';
-		time.n += fmt_usec(time.s + time.n, usec);
+		time.n = clock_local_hms_usec(&p->clock, time.s,
+					      wall_clock_ns(&p->opts.start, e->ts_ns));
 	} else {
 		time.n = fmt_seconds(time.s, since_start_ns(&p->opts.start, e->ts_ns));
 	}
@@ -309,7 +234,7 @@ static void json_open(struct biosnoop_printer *p, struct outbuf *o, const char *
 	out_bytes(o, buf, fmt_s64(buf, since_start_ns(&p->opts.start, mono_ns)));
 	json_key(o, "timestamp");
 	out_bytes(o, "\"", 1);
-	out_bytes(o, buf, fmt_timestamp(p, buf, mono_ns));
+	out_bytes(o, buf, clock_utc_iso(&p->clock, buf, wall_clock_ns(&p->opts.start, mono_ns)));
 	out_bytes(o, "\"", 1);
 }
 
@@ -372,7 +297,7 @@ static void print_csv(struct biosnoop_printer *p, struct outbuf *o,
 
 	out_bytes(o, buf, fmt_s64(buf, since_start_ns(&p->opts.start, e->ts_ns)));
 	out_bytes(o, ",", 1);
-	out_bytes(o, buf, fmt_timestamp(p, buf, e->ts_ns));
+	out_bytes(o, buf, clock_utc_iso(&p->clock, buf, wall_clock_ns(&p->opts.start, e->ts_ns)));
 	out_bytes(o, ",", 1);
 	out_csv_field(o, e->comm, sizeof(e->comm));
 	out_bytes(o, ",", 1);

@@ -51,11 +51,7 @@ struct biosnoop_disk_end {
 struct biosnoop_printer {
 	struct biosnoop_print_opts opts;
 	struct biosnoop_widths w;
-	/* the current second, formatted once: "HH:MM:SS" (table) and ISO date-time (JSON/CSV) */
-	int64_t local_sec;
-	char local_text[16];
-	int64_t utc_sec;
-	char utc_text[32];
+	struct clock_text clock; /* -t (table), timestamp (JSON/CSV) */
 	uint64_t records; /* io records printed */
 	struct biosnoop_disk_end disk_ends[BIOSNOOP_PATTERN_DISKS]; /* open addressing by dev */
 };

@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 const char *fsslower_errno_name(int error, char *buf, size_t size)
 {
@@ -35,17 +34,13 @@ void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o
 	}
 }
 
-static void print_table(const struct fsslower_print_opts *p, struct outbuf *o,
+static void print_table(struct fsslower_print_opts *p, struct outbuf *o,
 			const struct fsslower_event *e)
 {
-	time_t wall = (time_t)(wall_clock_ns(&p->start, e->ts_ns) / 1000000000ULL);
-	char hms[16], opc = (char)e->op, errbuf[16], comm[4 * sizeof(e->comm)], lat[FMT_U64_MAX + 2];
+	char opc = (char)e->op, errbuf[16], comm[4 * sizeof(e->comm)], lat[FMT_U64_MAX + 2];
 	const char *err = e->error ? fsslower_errno_name(e->error, errbuf, sizeof(errbuf)) : "-";
-	struct tm tm;
 
-	localtime_r(&wall, &tm);
-	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	out_str(o, hms);
+	out_str(o, clock_local_hms(&p->clock, wall_clock_ns(&p->start, e->ts_ns)));
 	out_str(o, " ");
 	out_column(o, comm, escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm)), -16);
 	out_printf(o, " %-7u %c %-7lld %-8lld ", e->pid, opc, e->bytes, e->offset / 1024);
@@ -77,20 +72,17 @@ static void print_csv(const struct fsslower_print_opts *p, struct outbuf *o,
 
 /* As biosnoop's: "time_ns" is signed (an operation that ended before the start instant,
  * delivered late, reads negative), "timestamp" is UTC wall-clock time with microseconds. */
-static void print_json(const struct fsslower_print_opts *p, struct outbuf *o,
+static void print_json(struct fsslower_print_opts *p, struct outbuf *o,
 		       const struct fsslower_event *e)
 {
-	uint64_t real = wall_clock_ns(&p->start, e->ts_ns);
 	int64_t since_start = since_start_ns(&p->start, e->ts_ns);
-	time_t sec = (time_t)(real / 1000000000ULL);
-	char utc[32], errbuf[16];
-	struct tm tm;
+	char utc[CLOCK_TEXT_MAX], errbuf[16];
 
-	gmtime_r(&sec, &tm);
-	strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%S", &tm);
 	out_printf(o, "{\"record\":\"op\",\"schema\":%d,\"time_ns\":%lld", IOTRACE_JSON_SCHEMA,
 		   (long long)since_start);
-	out_printf(o, ",\"timestamp\":\"%s.%06uZ\"", utc, (unsigned)(real % 1000000000ULL / 1000));
+	out_str(o, ",\"timestamp\":\"");
+	out_bytes(o, utc, clock_utc_iso(&p->clock, utc, wall_clock_ns(&p->start, e->ts_ns)));
+	out_str(o, "\"");
 	out_str(o, ",\"comm\":");
 	out_json_string(o, e->comm, sizeof(e->comm));
 	out_printf(o, ",\"pid\":%u,\"type\":\"%c\",\"bytes\":%lld,\"offset\":%lld,\"error\":",
@@ -106,7 +98,7 @@ static void print_json(const struct fsslower_print_opts *p, struct outbuf *o,
 	out_str(o, "}\n");
 }
 
-void fsslower_print_event(const struct fsslower_print_opts *p, struct outbuf *o,
+void fsslower_print_event(struct fsslower_print_opts *p, struct outbuf *o,
 			   const struct fsslower_event *e)
 {
 	if (p->format == FORMAT_JSON)

@@ -16,6 +16,7 @@ struct fsslower_print_opts {
 	const char *fs_title;   /* "ZFS", "ext4": the table's first line names it */
 	uint64_t min_lat_ns;    /* for the table's first line */
 	struct start_clocks start; /* JSON time_ns counts from here */
+	struct clock_text clock;   /* wall-clock text of the current second */
 };
 
 /* "EIO" for 5; kernel-internal codes by their kernel name ("ERESTARTSYS"); a code without a
@@ -24,7 +25,7 @@ const char *fsslower_errno_name(int error, char *buf, size_t size);
 
 /* Table and CSV header (nothing for JSON). */
 void fsslower_print_header(const struct fsslower_print_opts *p, struct outbuf *o);
-void fsslower_print_event(const struct fsslower_print_opts *p, struct outbuf *o,
+void fsslower_print_event(struct fsslower_print_opts *p, struct outbuf *o,
 			   const struct fsslower_event *e);
 
 #endif
