@@ -17,7 +17,15 @@ bin=$tmp/usr/sbin
 man=$tmp/usr/share/man/man8
 comp=$tmp/usr/share/bash-completion/completions
 
-for tool in biolatency biosnoop btrfsslower ext4slower fsslower nfsslower xfsslower zfsslower; do
+# The tools that get a link are the tool table's (tools/tool_table.c), as --install makes
+# them; CMake's IOTRACE_TOOL_LINKS must install the same set.
+applets=$(mkdir "$tmp/applets" && "$bin/iotrace" --install "$tmp/applets" >/dev/null &&
+          ls "$tmp/applets" | sort | tr '\n' ' ')
+installed=$(find "$bin" -type l -printf '%f\n' | sort | tr '\n' ' ')
+[ -n "$applets" ] && [ "$applets" = "$installed" ] && ok "installed links = the tool table's applets ($applets)" ||
+  fail "installed links '$installed' differ from the tool table's applets '$applets' (IOTRACE_TOOL_LINKS in CMakeLists.txt)"
+napplets=$(wc -w <<<"$applets")
+for tool in $applets; do
   [ -L "$bin/$tool" ] && [ "$(readlink "$bin/$tool")" = iotrace ] || fail "$bin/$tool is not a link to iotrace"
   if [ "$("$bin/$tool" --help)" = "$("$bin/iotrace" "$tool" --help)" ]; then
     ok "$tool --help through the installed link"
@@ -50,8 +58,8 @@ done
 links=$tmp/links && mkdir -p "$links"
 first_run=$("$tmp/usr/sbin/iotrace" --install "$links")
 again=$("$tmp/usr/sbin/iotrace" --install "$links")
-[ "$(grep -c ': created (hard link to ' <<<"$first_run")" -eq 8 ] &&
-  [ "$(grep -c ': already there (a link to this iotrace), left as it is' <<<"$again")" -eq 8 ] &&
+[ "$(grep -c ': created (hard link to ' <<<"$first_run")" -eq "$napplets" ] &&
+  [ "$(grep -c ': already there (a link to this iotrace), left as it is' <<<"$again")" -eq "$napplets" ] &&
   ok "--install reports created and left links" ||
   fail "--install output: first '$first_run', then '$again'"
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The layers of docs/ARCHITECTURE.md, checked: every #include "dir/file.h" in core/, backends/
 # and tools/ must name a folder below the including one (or its own). Prints the folder graph
-# ("FROM -> TO" lines) and one line per upward or unknown edge; exit 1 if there is any.
+# ("FROM -> TO" lines) and one line per upward or unknown edge, per folder the picture in
+# docs/ARCHITECTURE.md leaves out or per folder it shows that does not exist; exit 1 if any.
 # Usage: check-layers.sh [SOURCE_ROOT]
 set -euo pipefail
 cd "${1:-$(dirname "$0")/../..}"
@@ -51,5 +52,14 @@ done
 for f in $(grep -lE 'extern const struct tool tool_' core/*/*.[ch] backends/*.c || true); do
   echo "UPWARD: $f names a tool (register it in tools/tool_table.c)"; bad=1
 done
-[ $bad -eq 0 ] && echo "layers: no upward edge"
+# docs/ARCHITECTURE.md's picture (its first code block) names every folder, and no other.
+picture=$(awk '/^```/{n++; next} n==1' docs/ARCHITECTURE.md)
+for d in core/* backends tools/* probes; do
+  [ -d "$d" ] || continue
+  grep -qE "(^|[ ,(])$d/?([ ,)]|$)" <<<"$picture" || { echo "PICTURE: $d is not in docs/ARCHITECTURE.md"; bad=1; }
+done
+for d in $(grep -oE '(core|tools|backends|probes)(/[a-z0-9_]+)?/' <<<"$picture" | sort -u); do
+  [ -d "$d" ] || { echo "PICTURE: docs/ARCHITECTURE.md shows $d, which does not exist"; bad=1; }
+done
+[ $bad -eq 0 ] && echo "layers: no upward edge; the picture shows every folder"
 exit $bad
