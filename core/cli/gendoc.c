@@ -186,13 +186,17 @@ int gendoc_man(const struct tool *tool, FILE *out)
  * compgen -W, or NULL for compgen's own action (*action: "-f" files, "-d" directories). */
 static const char *arg_words(const struct tool *tool, const char *arg, const char **action)
 {
+	static char backend_kinds[128];
+
 	*action = "-f";
 	if (!strcmp(arg, "DISK"))
 		return "$(_iotrace_disks)";
 	if (!strcmp(arg, "PID"))
 		return "$(_iotrace_pids)";
-	if (!strcmp(arg, "KIND"))
-		return "auto tracepoint fentry kprobe";
+	if (!strcmp(arg, "KIND")) {
+		backend_kind_list(backend_kinds, sizeof(backend_kinds), " ", " ");
+		return backend_kinds;
+	}
 	if (!strcmp(arg, "NAME") && tool->probes && tool->probes->group_count)
 		return tool->probes->groups[0].variants;
 	if (!strcmp(arg, "DIR"))

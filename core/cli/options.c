@@ -112,14 +112,12 @@ int usage_error(struct invocation *inv, const char *fmt, ...)
 
 static int parse_backend(struct argp_state *state, const char *arg, enum backend_kind *out)
 {
-	for (unsigned i = 0; i < BACKEND_KIND_COUNT; i++) {
-		if (strcmp(arg, backend_kind_name(i)) == 0) {
-			*out = (enum backend_kind)i;
-			return 0;
-		}
-	}
-	return opt_error(state, "invalid --backend '%s': expected auto, tracepoint, fentry or kprobe",
-			 arg);
+	char kinds[128];
+
+	if (backend_kind_parse(arg, out) == 0)
+		return 0;
+	backend_kind_list(kinds, sizeof(kinds), ", ", " or ");
+	return opt_error(state, "invalid --backend '%s': expected %s", arg, kinds);
 }
 
 static int parse_debug(struct argp_state *state, const char *arg, struct debug_opts *d)

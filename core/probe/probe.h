@@ -103,6 +103,11 @@ bool probe_table_has_variant(const struct probe_table *table, const char *varian
 enum backend_kind attach_kind_backend(enum attach_kind kind);
 /* "auto", "tracepoint", "fentry" or "kprobe": as --backend spells it. */
 const char *backend_kind_name(enum backend_kind kind);
+/* The kind of that name, or -EINVAL. */
+int backend_kind_parse(const char *name, enum backend_kind *out);
+/* Every name, in order, sep between them and last_sep before the last ("auto, tracepoint,
+ * fentry or kprobe"): for messages and completion. Returns the length (cut to size - 1). */
+size_t backend_kind_list(char *buf, size_t size, const char *sep, const char *last_sep);
 
 
 /* Resolving a candidate's function target against the kernel's traceable functions.
@@ -201,7 +206,7 @@ extern const struct backend backend_tracepoint;
 extern const struct backend backend_fentry;
 extern const struct backend backend_kprobe;
 
-/* The backend serving a kind of attach point. */
+/* The backend serving a kind of attach point (a unit test holds every kind to one). */
 const struct backend *backend_for(enum attach_kind kind);
 
 #endif

@@ -9,6 +9,8 @@
 #include "engine_fixture.h"
 #include "util/util.h"
 
+#include <errno.h>
+
 extern const struct probe_table biosnoop_probe_table;
 
 static void biosnoop_on(const char *kernel, enum backend_kind backend, const char *start,
@@ -294,6 +296,33 @@ static void load_only_closes_again(void **state)
 	teardown(fx);
 }
 
+/* Every attach kind has a backend that says it is of that kind, and the kinds' names are
+ * spelled once: what --backend parses is what messages, completion and reports print. */
+static void every_kind_has_its_backend_and_one_name(void **state)
+{
+	char list[128];
+	enum backend_kind parsed;
+
+	for (int k = 0; k < ATTACH_KIND_COUNT; k++) {
+		const struct backend *b = backend_for((enum attach_kind)k);
+
+		assert_non_null(b);
+		assert_int_equal(b->kind, attach_kind_backend((enum attach_kind)k));
+		assert_int_not_equal(b->kind, BACKEND_AUTO);
+	}
+	for (int k = 0; k < BACKEND_KIND_COUNT; k++) {
+		assert_int_equal(backend_kind_parse(backend_kind_name((enum backend_kind)k), &parsed), 0);
+		assert_int_equal(parsed, k);
+	}
+	assert_int_equal(backend_kind_parse("TRACEPOINT", &parsed), -EINVAL);
+	assert_int_equal(backend_kind_parse("", &parsed), -EINVAL);
+	backend_kind_list(list, sizeof(list), ", ", " or ");
+	assert_string_equal(list, "auto, tracepoint, fentry or kprobe");
+	/* a short buffer is cut, never overrun */
+	assert_int_equal(backend_kind_list(list, 6, " ", " "), 5);
+	assert_string_equal(list, "auto ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +349,7 @@ int main(void)
 		cmocka_unit_test(completion_probes_attach_before_creation),
 		cmocka_unit_test(nothing_works_leaves_nothing_attached),
 		cmocka_unit_test(load_only_closes_again),
+		cmocka_unit_test(every_kind_has_its_backend_and_one_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
