@@ -11,14 +11,14 @@
 
 #include <errno.h>
 
-extern const struct probe_table biosnoop_probe_table;
+#include "blockreq/blockreq.h"
 
 static void biosnoop_on(const char *kernel, enum backend_kind backend, const char *start,
 			enum attach_kind start_kind, const char *insert, enum attach_kind insert_kind,
 			const char *issue,
 			enum attach_kind issue_kind, const char *done, enum attach_kind done_kind)
 {
-	struct fixture *fx = setup_kernel(kernel, backend, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel(kernel, backend, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), 0);
 	expect(fx->e, "io_start", start_kind, start);
@@ -68,7 +68,7 @@ static void biosnoop_510_uses_fentry_on_accounting(void **state)
 
 static void biosnoop_510_old_issue_prototype(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-5.10-old-proto", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-5.10-old-proto", BACKEND_AUTO, &blockreq_probe_table);
 	int p;
 
 	assert_int_equal(engine_run(fx->e, false), 0);
@@ -86,7 +86,7 @@ static void biosnoop_510_old_issue_prototype(void **state)
 
 static void no_btf_says_so_once(void **state)
 {
-	struct fixture *fx = setup_kernel("no-btf", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("no-btf", BACKEND_AUTO, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), -ENOENT);
 	assert_non_null(strstr(engine_failure(fx->e), "no BTF"));
@@ -116,7 +116,7 @@ static void forced_kprobe_on_61_uses_blk_mq_functions(void **state)
  * variant without: its completions would vanish. Here the batch probe cannot attach. */
 static void mq_variant_refuses_without_the_batch_probe(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &blockreq_probe_table);
 
 	fx->obj.attach_fail[0] = (struct fake_failure){ "kprobe_end_request_batch", NULL, -EINVAL };
 	assert_int_equal(engine_run(fx->e, false), -ENOENT);
@@ -130,7 +130,7 @@ static void mq_variant_refuses_without_the_batch_probe(void **state)
  * completion probe in place already, and is never left waiting for one. */
 static void completion_probes_attach_before_creation(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &blockreq_probe_table);
 	const char *order[] = { "tp_btf_rq_merge", "tp_btf_rq_complete", "tp_btf_rq_issue",
 				"tp_btf_io_start" };
 
@@ -145,12 +145,12 @@ static void completion_probes_attach_before_creation(void **state)
  * is taken where the submitter plugs them, in the mq variant only. */
 static void forced_kprobe_on_61_sees_plugged_requests(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.1", BACKEND_KPROBE, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), 0);
 	expect(fx->e, "io_plug", ATTACH_KPROBE, "blk_add_rq_to_plug");
 	teardown(fx);
-	fx = setup_kernel("linux-6.1", BACKEND_AUTO, &biosnoop_probe_table);
+	fx = setup_kernel("linux-6.1", BACKEND_AUTO, &blockreq_probe_table);
 	assert_int_equal(engine_run(fx->e, false), 0);
 	expect(fx->e, "io_plug", ATTACH_KPROBE, NULL);
 	teardown(fx);
@@ -158,7 +158,7 @@ static void forced_kprobe_on_61_sees_plugged_requests(void **state)
 
 static void forced_fentry_on_612_uses_blk_mq_functions(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_FENTRY, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_FENTRY, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), 0);
 	expect(fx->e, "io_start", ATTACH_FENTRY, NULL);
@@ -200,7 +200,7 @@ static void forced_kprobe_on_612_acct(void **state)
 
 static void forced_kprobe_on_618_fails_clearly(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_KPROBE, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_KPROBE, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), -ENOENT);
 	assert_non_null(strstr(engine_failure(fx->e), "kprobes"));
@@ -214,7 +214,7 @@ static void forced_kprobe_on_618_fails_clearly(void **state)
 
 static void forced_fentry_on_618_names_lockdown(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_FENTRY, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_FENTRY, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, false), -ENOENT);
 	assert_non_null(strstr(engine_failure(fx->e), "EPERM"));
@@ -227,7 +227,7 @@ static void forced_fentry_on_618_names_lockdown(void **state)
 
 static void load_failure_falls_back_from_a_clean_object(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.12", BACKEND_AUTO, &blockreq_probe_table);
 	const struct candidate_state *st;
 
 	fx->obj.load_fail[0] = (struct fake_failure){ "tp_btf_io_start", NULL, -EINVAL };
@@ -252,7 +252,7 @@ static void load_failure_falls_back_from_a_clean_object(void **state)
  * group moves to the accounting functions, done included, never a mixed pair. */
 static void attach_failure_moves_the_whole_pair(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.12-acct", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.12-acct", BACKEND_AUTO, &blockreq_probe_table);
 
 	fx->obj.load_fail[0] = (struct fake_failure){ "tp_btf_io_start", NULL, -EINVAL };
 	fx->obj.attach_fail[0] = (struct fake_failure){ "raw_tp_io_start", NULL, -EPERM };
@@ -271,7 +271,7 @@ static void attach_failure_moves_the_whole_pair(void **state)
 
 static void nothing_works_leaves_nothing_attached(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &blockreq_probe_table);
 	static const char *const progs[] = { "tp_btf_rq_issue", "raw_tp_rq_issue", "tp_rq_issue" };
 
 	for (int i = 0; i < 3; i++)
@@ -287,7 +287,7 @@ static void nothing_works_leaves_nothing_attached(void **state)
 
 static void load_only_closes_again(void **state)
 {
-	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &biosnoop_probe_table);
+	struct fixture *fx = setup_kernel("linux-6.18-lockdown", BACKEND_AUTO, &blockreq_probe_table);
 
 	assert_int_equal(engine_run(fx->e, true), 0);
 	assert_int_equal(fx->obj.attached, 0);

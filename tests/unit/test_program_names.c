@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct probe_table biosnoop_probe_table;
+#include "blockreq/blockreq.h"
 
 static bool named_by_table(const struct probe_table *t, const char *prog)
 {
@@ -86,7 +86,7 @@ static void biosnoop_names_match_its_object(void **state)
 	struct biosnoop_bpf *skel = biosnoop_bpf__open();
 
 	assert_non_null(skel);
-	check_names(&biosnoop_probe_table, skel->obj);
+	check_names(&blockreq_probe_table, skel->obj);
 	biosnoop_bpf__destroy(skel);
 }
 

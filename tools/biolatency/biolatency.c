@@ -24,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern const struct probe_table biosnoop_probe_table;
-
 /* ---- options ------------------------------------------------------------------------------ */
 
 #define MAX_INTERVAL_S (366ULL * 24 * 3600)
@@ -518,7 +516,7 @@ const struct tool tool_biolatency = {
 	.validate = biolatency_validate,
 	.run = tracer_run,
 	.tracer = &biolatency_tracer,
-	.probes = &biosnoop_probe_table,
+	.probes = &blockreq_probe_table,
 	.opts_size = sizeof(struct biolatency_opts),
 	.opts_defaults = &biolatency_defaults,
 	.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* What the block-request tools (biosnoop, biolatency) share beyond the probe table and the
- * BPF object: the -d check and the sweep of requests whose completion no probe saw. */
+/* What the block-request tools (biosnoop, biolatency) share: the probe table of their one
+ * BPF object, the -d check and the sweep of requests whose completion no probe saw. */
 #ifndef IOTRACE_BLOCKREQ_H
 #define IOTRACE_BLOCKREQ_H
 
@@ -13,6 +13,9 @@
 struct bpf_map;
 struct bpf_object_open_opts;
 struct tracer;
+
+/* Their logical probes (blockreq_probes.c), the program names of probes/biosnoop.bpf.c. */
+extern const struct probe_table blockreq_probe_table;
 
 /* What a block-request tool keeps while it runs, beside its own state. */
 struct blockreq {
