@@ -52,6 +52,16 @@ done
 for f in $(grep -lE 'extern const struct tool tool_' core/*/*.[ch] backends/*.c || true); do
   echo "UPWARD: $f names a tool (register it in tools/tool_table.c)"; bad=1
 done
+# A tool folder reaches another folder through its header, never through an extern of its
+# own: an extern tool or probe table in tools/<tool>/*.c must be defined in that folder.
+for f in tools/*/*.c; do
+  for name in $(sed -n '/^extern/,/;/p' "$f" | tr ',;' '  ' |
+                grep -oE '\b(tool_[a-z0-9_]+|[a-z0-9_]+_probe_table)\b' || true); do
+    grep -qE "^(const struct [a-z_]+ $name\b|[A-Z_]+\($name,)" "$(dirname "$f")"/*.c ||
+      { echo "HIDDEN EDGE: $f declares $name from another folder (include its header)"; bad=1; }
+  done
+done
+
 # docs/ARCHITECTURE.md's picture (its first code block) names every folder, and no other.
 picture=$(awk '/^```/{n++; next} n==1' docs/ARCHITECTURE.md)
 for d in core/* backends tools/* probes; do

@@ -346,24 +346,26 @@ static int fsslower_type_run(struct invocation *inv)
 	"Exit status: 0 success, 1 cannot trace here (" title " not in this kernel, nothing "     \
 	"attachable), 2 usage error."
 
-#define FS_TOOL(fsname, summary_, doc_, examples_)                                                 \
-	static const struct fsslower_opts fsname##_defaults = {                                    \
-		.fs = &fs_desc_##fsname, .min_lat_ns = 10 * 1000000ULL                             \
-	};                                                                                         \
-	const struct tool tool_##fsname##slower = {                                                \
-		.name = #fsname "slower",                                                          \
+/* One member of the family: its own name, file system, probe table and texts; the rest is
+ * shared. (The defaults are a compound literal: static storage at file scope.) */
+#define FS_TOOL(name_, fs_desc_, probe_table_, summary_, doc_, examples_)                         \
+	{                                                                                          \
+		.name = name_,                                                                     \
 		.summary = summary_,                                                               \
 		.args_doc = "[MIN_MS]", .doc = doc_, .options = fsslower_options,                  \
 		.parse = fsslower_parse, .validate = fsslower_validate, .run = tracer_run,         \
 		.tracer = &fsslower_tracer,                                                        \
-		.probes = &fsname##slower_probe_table,                                             \
+		.probes = probe_table_,                                                            \
 		.opts_size = sizeof(struct fsslower_opts),                                         \
-		.opts_defaults = &fsname##_defaults,                                               \
+		.opts_defaults = &(const struct fsslower_opts){ .fs = fs_desc_,                   \
+								.min_lat_ns = 10 * 1000000ULL },   \
 		.common = COMMON_FORMAT | COMMON_DURATION | COMMON_BACKEND, .applet = true,        \
 		.examples = examples_,                                                             \
 	}
 
-FS_TOOL(btrfs, "Trace Btrfs reads, writes, opens and fsyncs slower than a threshold",
+const struct tool tool_btrfsslower = FS_TOOL(
+	"btrfsslower", &fs_desc_btrfs, &btrfsslower_probe_table,
+	"Trace Btrfs reads, writes, opens and fsyncs slower than a threshold",
 	FS_DOC("Btrfs", "btrfs_file_read_iter, btrfs_file_write_iter, btrfs_file_open, "
 	       "btrfs_sync_file", "Where a kernel reads or opens Btrfs files through the generic "
 	       "functions (generic_file_read_iter, generic_file_open), those are probed and only "
@@ -372,7 +374,9 @@ FS_TOOL(btrfs, "Trace Btrfs reads, writes, opens and fsyncs slower than a thresh
 	"btrfsslower 1\tthrough the link, slower than 1 ms\n"
 	"iotrace probes btrfsslower\twhich functions were found, and how they are probed\n");
 
-FS_TOOL(ext4, "Trace ext4 reads, writes, opens and fsyncs slower than a threshold",
+const struct tool tool_ext4slower = FS_TOOL(
+	"ext4slower", &fs_desc_ext4, &ext4slower_probe_table,
+	"Trace ext4 reads, writes, opens and fsyncs slower than a threshold",
 	FS_DOC("ext4", "ext4_file_read_iter, ext4_file_write_iter, ext4_file_open, "
 	       "ext4_sync_file", "ext2 and ext3 file systems mounted by the ext4 driver are "
 	       "included, as in BCC's ext4slower. "),
@@ -382,21 +386,27 @@ FS_TOOL(ext4, "Trace ext4 reads, writes, opens and fsyncs slower than a threshol
 	"iotrace ext4slower -j 5 > slow.csv\tBCC-compatible CSV\n"
 	"iotrace probes ext4slower\twhich functions were found, and how they are probed\n");
 
-FS_TOOL(nfs, "Trace NFS client reads, writes, opens and fsyncs slower than a threshold",
+const struct tool tool_nfsslower = FS_TOOL(
+	"nfsslower", &fs_desc_nfs, &nfsslower_probe_table,
+	"Trace NFS client reads, writes, opens and fsyncs slower than a threshold",
 	FS_DOC("NFS", "nfs_file_read, nfs_file_write, nfs_file_open or nfs4_file_open, "
 	       "nfs_file_fsync", "NFS mounts of every version (nfs, nfs4) on the client side. "),
 	"iotrace nfsslower\tNFS operations slower than 10 ms\n"
 	"nfsslower 1\tthrough the link, slower than 1 ms\n"
 	"iotrace probes nfsslower\twhich functions were found, and how they are probed\n");
 
-FS_TOOL(xfs, "Trace XFS reads, writes, opens and fsyncs slower than a threshold",
+const struct tool tool_xfsslower = FS_TOOL(
+	"xfsslower", &fs_desc_xfs, &xfsslower_probe_table,
+	"Trace XFS reads, writes, opens and fsyncs slower than a threshold",
 	FS_DOC("XFS", "xfs_file_read_iter, xfs_file_write_iter, xfs_file_open, xfs_file_fsync", ""),
 	"iotrace xfsslower\tXFS operations slower than 10 ms\n"
 	"xfsslower 1\tthrough the link, slower than 1 ms\n"
 	"iotrace probes xfsslower\twhich functions were found, and how they are probed\n");
 
 /* zfsslower's text is as it was before the family shared its code */
-FS_TOOL(zfs, "Trace ZFS reads, writes, opens and fsyncs slower than a threshold",
+const struct tool tool_zfsslower = FS_TOOL(
+	"zfsslower", &fs_desc_zfs, &zfsslower_probe_table,
+	"Trace ZFS reads, writes, opens and fsyncs slower than a threshold",
 	"Trace ZFS file operations (zpl_* entry to return) slower than MIN_MS milliseconds "
 	"(default 10; 0 traces every operation). The read and write functions are found "
 	"by name at run time: tested on OpenZFS 2.1.11 (kprobes) and 2.3.2 (fentry/fexit); "
