@@ -12,7 +12,7 @@
 
 #include "counters.bpf.h"
 
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 
 #define EEXIST 17
 

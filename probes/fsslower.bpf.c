@@ -18,7 +18,7 @@
 
 #include "counters.bpf.h"
 
-#include "fsslower.h"
+#include "fsslower_event.h"
 
 const volatile __u32 filter_tgid;
 const volatile __u64 min_lat_ns;

@@ -13,7 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 
 const volatile bool with_map;
 const volatile bool with_slots; /* the map is a direct-mapped array claimed by cmpxchg */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "tracer/tracer.h"
+#include "tracer/outbuf.h"
 
 #include "util/util.h"
 

@@ -4,7 +4,7 @@
  * followed exactly as there, and only the completion differs, counted into a histogram
  * (rodata `aggregate`) instead of sent to user space. */
 #include "biolatency/biolatency_hist.h"
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 #include "biosnoop.skel.h"
 #include "blockreq/blockdev.h"
 #include "blockreq/blockreq.h"

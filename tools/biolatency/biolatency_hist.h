@@ -5,7 +5,7 @@
 #ifndef IOTRACE_BIOLATENCY_HIST_H
 #define IOTRACE_BIOLATENCY_HIST_H
 
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 #include "blockreq/blockdev.h"
 #include "tracer/tracer.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* biosnoop: every block I/O request with its latency, on every kernel. */
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 #include "biosnoop.skel.h"
 #include "biosnoop/biosnoop_print.h"
 #include "blockreq/blockdev.h"

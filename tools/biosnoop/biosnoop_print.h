@@ -5,7 +5,7 @@
 #ifndef IOTRACE_BIOSNOOP_PRINT_H
 #define IOTRACE_BIOSNOOP_PRINT_H
 
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 #include "tracer/tracer.h"
 #include "cli/cli.h"
 

@@ -2,7 +2,7 @@
 #include "blockreq/blockreq.h"
 #include "util/util.h"
 
-#include "biosnoop.h"
+#include "biosnoop_event.h"
 #include "biosnoop.skel.h"
 #include "tracer/tracer.h"
 

@@ -3,10 +3,11 @@
  * threshold. ext4slower, xfsslower, btrfsslower, nfsslower, zfsslower and `fsslower -t FS`
  * are this one code path over the table of fs_table.c: only the probe table, the module to
  * look for and the s_magic filter differ. */
-#include "fsslower.h"
+#include "fsslower_event.h"
 #include "fsslower/fs_table.h"
 #include "fsslower/fsslower_print.h"
 #include "fsslower.skel.h"
+#include "kfacts/kfacts.h"
 #include "util/util.h"
 #include "tracer/tracer.h"
 #include "cli/cli.h"

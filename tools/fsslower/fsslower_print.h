@@ -4,7 +4,7 @@
 #ifndef IOTRACE_FSSLOWER_PRINT_H
 #define IOTRACE_FSSLOWER_PRINT_H
 
-#include "fsslower.h"
+#include "fsslower_event.h"
 #include "tracer/tracer.h"
 #include "cli/cli.h"
 

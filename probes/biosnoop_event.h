@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Shared between biosnoop.bpf.c and tools/biosnoop/biosnoop.c. */
-#ifndef IOTRACE_BIOSNOOP_H
-#define IOTRACE_BIOSNOOP_H
+/* The event and map types probes/biosnoop.bpf.c shares with user space (tools/biosnoop,
+ * tools/biolatency, tools/blockreq). */
+#ifndef IOTRACE_BIOSNOOP_EVENT_H
+#define IOTRACE_BIOSNOOP_EVENT_H
 
 #define BIOSNOOP_COMM_LEN 16
 #define BIOSNOOP_RWBS_LEN 8

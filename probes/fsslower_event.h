@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Shared between fsslower.bpf.c and tools/fsslower/ (every member of the family, zfsslower
  * included: one event layout, one printer). */
-#ifndef IOTRACE_FSSLOWER_H
-#define IOTRACE_FSSLOWER_H
+#ifndef IOTRACE_FSSLOWER_EVENT_H
+#define IOTRACE_FSSLOWER_EVENT_H
 
 #define FSSLOWER_COMM_LEN 16
 #define FSSLOWER_NAME_LEN 64
