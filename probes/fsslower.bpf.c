@@ -141,111 +141,117 @@ static __always_inline s64 read_pos(loff_t *ppos)
 
 /* ->read_iter/->write_iter(struct kiocb *, struct iov_iter *): every Linux file system's
  * (ext4_file_read_iter, nfs_file_read...), and OpenZFS's zpl_iter_* (0.6.5+ on iter kernels) */
-#define ITER_PAIR(name, op)                                                                        \
-	SEC("fentry/zpl_iter_" #name)                                                              \
-	int BPF_PROG(fentry_iter_##name, struct kiocb *iocb)                                       \
+#define ITER_PROGS(fentry_prog, fexit_prog, kprobe_prog, kretprobe_prog, fn, op)                   \
+	SEC("fentry/" fn)                                                                          \
+	int BPF_PROG(fentry_prog, struct kiocb *iocb)                                              \
 	{                                                                                          \
 		return entry(op, kiocb_file(iocb), kiocb_pos(iocb), iocb);                         \
 	}                                                                                          \
-	SEC("fexit/zpl_iter_" #name)                                                               \
-	int BPF_PROG(fexit_iter_##name, struct kiocb *iocb, struct iov_iter *it, long ret)         \
+	SEC("fexit/" fn)                                                                           \
+	int BPF_PROG(fexit_prog, struct kiocb *iocb, struct iov_iter *it, long ret)                \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}                                                                                          \
-	SEC("kprobe/zpl_iter_" #name)                                                              \
-	int BPF_KPROBE(kprobe_iter_##name, struct kiocb *iocb)                                     \
+	SEC("kprobe/" fn)                                                                          \
+	int BPF_KPROBE(kprobe_prog, struct kiocb *iocb)                                            \
 	{                                                                                          \
 		return entry(op, kiocb_file(iocb), kiocb_pos(iocb), iocb);                         \
 	}                                                                                          \
-	SEC("kretprobe/zpl_iter_" #name)                                                           \
-	int BPF_KRETPROBE(kretprobe_iter_##name, long ret)                                         \
+	SEC("kretprobe/" fn)                                                                       \
+	int BPF_KRETPROBE(kretprobe_prog, long ret)                                                \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}
 
 /* zpl_aio_read/write(struct kiocb *, const struct iovec *, unsigned long nr_segs, loff_t pos) */
-#define AIO_PAIR(name, op)                                                                         \
-	SEC("fentry/zpl_aio_" #name)                                                               \
-	int BPF_PROG(fentry_aio_##name, struct kiocb *iocb, const struct iovec *iov,               \
+#define AIO_PROGS(fentry_prog, fexit_prog, kprobe_prog, kretprobe_prog, fn, op)                    \
+	SEC("fentry/" fn)                                                                          \
+	int BPF_PROG(fentry_prog, struct kiocb *iocb, const struct iovec *iov,                     \
 		     unsigned long nr_segs, loff_t pos)                                            \
 	{                                                                                          \
 		return entry(op, kiocb_file(iocb), pos, NULL);                                     \
 	}                                                                                          \
-	SEC("fexit/zpl_aio_" #name)                                                                \
-	int BPF_PROG(fexit_aio_##name, struct kiocb *iocb, const struct iovec *iov,                \
+	SEC("fexit/" fn)                                                                           \
+	int BPF_PROG(fexit_prog, struct kiocb *iocb, const struct iovec *iov,                      \
 		     unsigned long nr_segs, loff_t pos, long ret)                                  \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}                                                                                          \
-	SEC("kprobe/zpl_aio_" #name)                                                               \
-	int BPF_KPROBE(kprobe_aio_##name, struct kiocb *iocb, const struct iovec *iov,             \
+	SEC("kprobe/" fn)                                                                          \
+	int BPF_KPROBE(kprobe_prog, struct kiocb *iocb, const struct iovec *iov,                   \
 		       unsigned long nr_segs, loff_t pos)                                          \
 	{                                                                                          \
 		return entry(op, kiocb_file(iocb), pos, NULL);                                     \
 	}                                                                                          \
-	SEC("kretprobe/zpl_aio_" #name)                                                            \
-	int BPF_KRETPROBE(kretprobe_aio_##name, long ret)                                          \
+	SEC("kretprobe/" fn)                                                                       \
+	int BPF_KRETPROBE(kretprobe_prog, long ret)                                                \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}
 
 /* zpl_read/write(struct file *, char __user *, size_t, loff_t *): OpenZFS 0.6.x */
-#define RW_PAIR(name, op)                                                                          \
-	SEC("fentry/zpl_" #name)                                                                   \
-	int BPF_PROG(fentry_##name, struct file *file, char *buf, size_t len, loff_t *ppos)        \
+#define RW_PROGS(fentry_prog, fexit_prog, kprobe_prog, kretprobe_prog, fn, op)                     \
+	SEC("fentry/" fn)                                                                          \
+	int BPF_PROG(fentry_prog, struct file *file, char *buf, size_t len, loff_t *ppos)          \
 	{                                                                                          \
 		return entry(op, file, read_pos(ppos), NULL);                                      \
 	}                                                                                          \
-	SEC("fexit/zpl_" #name)                                                                    \
-	int BPF_PROG(fexit_##name, struct file *file, char *buf, size_t len, loff_t *ppos,         \
+	SEC("fexit/" fn)                                                                           \
+	int BPF_PROG(fexit_prog, struct file *file, char *buf, size_t len, loff_t *ppos,           \
 		     long ret)                                                                     \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}                                                                                          \
-	SEC("kprobe/zpl_" #name)                                                                   \
-	int BPF_KPROBE(kprobe_##name, struct file *file, char *buf, size_t len, loff_t *ppos)      \
+	SEC("kprobe/" fn)                                                                          \
+	int BPF_KPROBE(kprobe_prog, struct file *file, char *buf, size_t len, loff_t *ppos)        \
 	{                                                                                          \
 		return entry(op, file, read_pos(ppos), NULL);                                      \
 	}                                                                                          \
-	SEC("kretprobe/zpl_" #name)                                                                \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)                                              \
+	SEC("kretprobe/" fn)                                                                       \
+	int BPF_KRETPROBE(kretprobe_prog, long ret)                                                \
 	{                                                                                          \
 		return leave(op, ret);                                                             \
 	}
 
-ITER_PAIR(read, FS_OP_READ)
-ITER_PAIR(write, FS_OP_WRITE)
-AIO_PAIR(read, FS_OP_READ)
-AIO_PAIR(write, FS_OP_WRITE)
-RW_PAIR(read, FS_OP_READ)
-RW_PAIR(write, FS_OP_WRITE)
+/* Every program by its full name, as the probe tables (tools/fsslower/fs_table.c) name it. The
+ * section's function is a placeholder: the backends set each program's target at run time. */
+ITER_PROGS(fentry_iter_read, fexit_iter_read, kprobe_iter_read, kretprobe_iter_read,
+	   "zpl_iter_read", FS_OP_READ)
+ITER_PROGS(fentry_iter_write, fexit_iter_write, kprobe_iter_write, kretprobe_iter_write,
+	   "zpl_iter_write", FS_OP_WRITE)
+AIO_PROGS(fentry_aio_read, fexit_aio_read, kprobe_aio_read, kretprobe_aio_read, "zpl_aio_read",
+	  FS_OP_READ)
+AIO_PROGS(fentry_aio_write, fexit_aio_write, kprobe_aio_write, kretprobe_aio_write,
+	  "zpl_aio_write", FS_OP_WRITE)
+RW_PROGS(fentry_read, fexit_read, kprobe_read, kretprobe_read, "zpl_read", FS_OP_READ)
+RW_PROGS(fentry_write, fexit_write, kprobe_write, kretprobe_write, "zpl_write", FS_OP_WRITE)
 
 /* open(struct inode *, struct file *): zpl_open, ext4_file_open...; open2 is a second open
  * function of the same file system (nfs4_file_open beside nfs_file_open) */
-#define OPEN_PAIR(name)                                                                            \
+#define OPEN_PROGS(fentry_prog, fexit_prog, kprobe_prog, kretprobe_prog)                           \
 	SEC("fentry/zpl_open")                                                                     \
-	int BPF_PROG(fentry_##name, struct inode *inode, struct file *file)                        \
+	int BPF_PROG(fentry_prog, struct inode *inode, struct file *file)                          \
 	{                                                                                          \
 		return entry(FS_OP_OPEN, file, 0, NULL);                                           \
 	}                                                                                          \
 	SEC("fexit/zpl_open")                                                                      \
-	int BPF_PROG(fexit_##name, struct inode *inode, struct file *file, int ret)                \
+	int BPF_PROG(fexit_prog, struct inode *inode, struct file *file, int ret)                  \
 	{                                                                                          \
 		return leave(FS_OP_OPEN, ret);                                                     \
 	}                                                                                          \
 	SEC("kprobe/zpl_open")                                                                     \
-	int BPF_KPROBE(kprobe_##name, struct inode *inode, struct file *file)                      \
+	int BPF_KPROBE(kprobe_prog, struct inode *inode, struct file *file)                        \
 	{                                                                                          \
 		return entry(FS_OP_OPEN, file, 0, NULL);                                           \
 	}                                                                                          \
 	SEC("kretprobe/zpl_open")                                                                  \
-	int BPF_KRETPROBE(kretprobe_##name, int ret)                                               \
+	int BPF_KRETPROBE(kretprobe_prog, int ret)                                                 \
 	{                                                                                          \
 		return leave(FS_OP_OPEN, ret);                                                     \
 	}
 
-OPEN_PAIR(open)
-OPEN_PAIR(open2)
+OPEN_PROGS(fentry_open, fexit_open, kprobe_open, kretprobe_open)
+OPEN_PROGS(fentry_open2, fexit_open2, kprobe_open2, kretprobe_open2)
 
 /* fsync(struct file *, loff_t start, loff_t end, int datasync): zpl_fsync, ext4_sync_file... */
 SEC("fentry/zpl_fsync")
