@@ -26,7 +26,7 @@
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-#define MAX_INTERVAL_S (366ULL * 24 * 3600)
+#define MAX_INTERVAL_S (MAX_RUN_MS / 1000) /* one interval may be the whole run */
 #define MAX_COUNT 1000000000ULL
 
 struct biolatency_opts {
