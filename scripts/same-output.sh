@@ -132,8 +132,13 @@ tool_both() {
 
 base=$1 new=${2:-WORKTREE}
 mkdir -p "$work" || die "cannot create $work"
+# one build at a time: two runs must not build the same commit into one directory at once
+exec 8>"$work/build.lock"
+flock 8
 build "$base"; bin_a=$bin
 build "$new"; bin_b=$bin
+flock -u 8
+exec 8>&-
 out=$(mktemp -d "$work/run.XXXXXX") || die "cannot create a directory under $work"
 mkdir -p "$out/a" "$out/b" "$out/cwd"
 echo "base $base: $bin_a"
@@ -580,8 +585,8 @@ live_ext4() {
 	mkfifo "$live_dir/go"
 	(read -r _ <"$live_dir/go"
 	 exec "$bin_b/iotest" -n same-output write "$mnt/a" 0 4096 bwrite "$mnt/a" 4096 8192 \
-		fsync "$mnt/a" 0 0 read "$mnt/a" 0 4096 bread "$mnt/a" 4096 8192 open "$mnt/b" 0 0 \
-		append "$mnt/b" 0 100 swrite "$mnt/c" 0 4096 eofread "$mnt/a" 1048576 4096 \
+		fsync "$mnt/a" 0 0 read "$mnt/a" 0 4096 bread "$mnt/a" 4096 8192 append "$mnt/b" 0 100 \
+		open "$mnt/b" 0 0 swrite "$mnt/c" 0 4096 eofread "$mnt/a" 1048576 4096 \
 		>/dev/null) &
 	wpid=$!
 	live_pids+=("$wpid")
