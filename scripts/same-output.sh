@@ -17,8 +17,10 @@
 #      workload at the same time -- biosnoop and biolatency on a loop device, ext4slower on
 #      an ext4 loop mount -- and their outputs must be the same after normalising only the
 #      time fields (see normalise()).
-# Exit status: 0 all compared SAME (SKIPPED allowed, listed), 1 a difference, 2 usage or
-# build failure. SAME_OUTPUT_LIVE=0 leaves part 5 out (it is then SKIPPED, not SAME).
+# FAILED means a comparison could not be made (a tracer did not start, the workload failed,
+# the base showed none of the workload). Every output stays in $SAME_OUTPUT_DIR/run.*.
+# Exit status: 0 all compared SAME (SKIPPED allowed, listed), 1 a DIFFERENT or FAILED, 2
+# usage or build failure. SAME_OUTPUT_LIVE=0 leaves part 5 out (then SKIPPED, not SAME).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
