@@ -22,6 +22,9 @@
 # Exit status: 0 all compared SAME (SKIPPED allowed, listed), 1 a DIFFERENT or FAILED, 2
 # usage or build failure. SAME_OUTPUT_LIVE=0 leaves part 5 out (then SKIPPED, not SAME).
 set -uo pipefail
+# The whole script is one block, read before it runs: a checkout or edit of this file
+# during a run (which takes minutes) cannot change what the running script does.
+{
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${SAME_OUTPUT_DIR:-/tmp/same-output}
@@ -644,3 +647,5 @@ for d in "${diffs[@]}"; do echo "  DIFFERENT  $d"; done
 for d in "${fails[@]}"; do echo "  FAILED     $d"; done
 for d in "${skips[@]}"; do echo "  SKIPPED    $d"; done
 [ $n_diff -eq 0 ] && [ $n_fail -eq 0 ]
+exit
+}
