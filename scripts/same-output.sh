@@ -252,6 +252,7 @@ for t in $tracers; do
 		bad "$t" 0
 		bad "$t" 1 0
 		bad "$t" 1 abc
+		bad "$t" --csv
 		bad "$t" -m abc
 		bad "$t" --openmetrics=/nonexistent/dir/metrics.prom ;;
 	fsslower)
@@ -267,6 +268,7 @@ if has_tool a probes && has_tool b probes; then
 	bad probes --csv biosnoop
 	bad probes --backend nosuch biosnoop
 	bad probes --variant nosuch biosnoop
+	bad probes --variant io biosnoop
 	bad probes --nosuchflag biosnoop
 fi
 
