@@ -110,6 +110,28 @@ int usage_error(struct invocation *inv, const char *fmt, ...)
 	return -EINVAL;
 }
 
+void tool_variants_text(const struct tool *tool, char *buf, size_t size)
+{
+	const struct probe_table *t = tool->probes;
+	size_t n = (size_t)snprintf(buf, size, "%s's variants are", tool->name);
+	bool any = false;
+
+	for (size_t g = 0; t && g < t->group_count; g++) {
+		for (const char *v = t->groups[g].variants; *v && n < size;) {
+			size_t len = strcspn(v, " ");
+
+			if (len) {
+				n += (size_t)snprintf(buf + n, size - n, "%s %.*s", any ? "," : "",
+						      (int)len, v);
+				any = true;
+			}
+			v += len + (v[len] == ' ');
+		}
+	}
+	if (!any)
+		snprintf(buf, size, "%s has no variants", tool->name);
+}
+
 static int parse_backend(struct argp_state *state, const char *arg, enum backend_kind *out)
 {
 	char kinds[128];
@@ -177,6 +199,7 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	struct invocation *inv = state->input;
 	const struct tool *tool = inv->tool;
 	struct common_opts *c = &inv->common;
+	char variants[256];
 	uint64_t ns;
 	int err;
 
@@ -226,9 +249,11 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 		c->btf_path = arg;
 		return 0;
 	case OPT_VARIANT:
-		if (!tool->probes || !probe_table_has_variant(tool->probes, arg))
-			return opt_error(state, "invalid --variant '%s': not a variant of %s's probes "
-					 "(see 'iotrace probes %s')", arg, tool->name, tool->name);
+		/* a tool without probes of its own (probes) checks it against its TOOL */
+		if (tool->probes && !probe_table_has_variant(tool->probes, arg)) {
+			tool_variants_text(tool, variants, sizeof(variants));
+			return opt_error(state, "invalid --variant '%s': %s", arg, variants);
+		}
 		c->variant = arg;
 		return 0;
 	case OPT_DEBUG:

@@ -154,8 +154,10 @@ static const struct usage_case zfsslower_cases[] = {
 	USAGE("invalid --duration 'abc'", "iotrace", "zfsslower", "-D", "abc"),
 	USAGE("invalid --backend 'x'", "iotrace", "zfsslower", "--backend=x"),
 	/* an empty variant once hung the parser (found by fuzz_options) */
-	USAGE("invalid --variant '': not a variant of biosnoop's probes", "iotrace", "biosnoop",
-	      "--variant", ""),
+	USAGE("invalid --variant '': biosnoop's variants are io, acct, rq, mq, io-classic, "
+	      "rq-classic (see 'iotrace biosnoop --help')", "iotrace", "biosnoop", "--variant", ""),
+	USAGE("invalid --variant 'io': zfsslower has no variants", "iotrace", "zfsslower",
+	      "--variant=io"),
 	USAGE("invalid --debug 'x=1': expected slot-mask=MASK or kretprobe-maxactive=N", "iotrace",
 	      "zfsslower", "--debug", "x=1"),
 	USAGE("invalid --debug 'slot-mask': expected", "iotrace", "biosnoop", "--debug=slot-mask"),
@@ -202,6 +204,12 @@ static const struct usage_case probes_cases[] = {
 	/* fsslower picks its table from -t: `probes` wants the member's own name */
 	USAGE("'fsslower' is not a tracing tool", "iotrace", "probes", "fsslower"),
 	USAGE("invalid --backend 'bogus'", "iotrace", "probes", "--backend=bogus", "biosnoop"),
+	/* --variant is TOOL's, checked once TOOL is known (it may come first) */
+	USAGE("invalid --variant 'nosuch': biosnoop's variants are io, acct, rq, mq, io-classic, "
+	      "rq-classic (see 'iotrace probes --help')", "iotrace", "probes", "--variant", "nosuch",
+	      "biosnoop"),
+	USAGE("invalid --variant 'io': ext4slower has no variants", "iotrace", "probes", "ext4slower",
+	      "--variant=io"),
 	USAGE("invalid --btf ''", "iotrace", "probes", "--btf=", "biosnoop"),
 	USAGE("--json and --csv cannot be combined", "iotrace", "probes", "--json", "--csv", "biosnoop"),
 	USAGE("--csv is not a format of the report", "iotrace", "probes", "--csv", "biosnoop"),

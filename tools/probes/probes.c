@@ -59,6 +59,13 @@ static int probes_validate(struct invocation *inv)
 				   tool_tracing_names());
 	if (inv->common.format == FORMAT_CSV)
 		return usage_error(inv, "--csv is not a format of the report: use --json, or none");
+	/* --variant names one of TOOL's variants: checked here, where TOOL is known */
+	if (inv->common.variant && !probe_table_has_variant(tool->probes, inv->common.variant)) {
+		char variants[256];
+
+		tool_variants_text(tool, variants, sizeof(variants));
+		return usage_error(inv, "invalid --variant '%s': %s", inv->common.variant, variants);
+	}
 	return 0;
 }
 
