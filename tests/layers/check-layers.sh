@@ -47,6 +47,14 @@ done <<<"$edges"
 for d in core/* backends tools/*; do
   [ -d "$d" ] && [ "$(rank "$d")" -lt 0 ] && { echo "UNKNOWN LAYER: $d"; bad=1; }
 done
+# A layer's internal.h is its own files' business: nobody else includes it.
+for f in $(grep -lE '^#include "[a-z]+/internal\.h"' core/*/*.[ch] backends/*.c tools/*.c tools/*/*.[ch] || true); do
+  for inc in $(grep -oE '^#include "[a-z]+/internal\.h"' "$f" | sed 's/^#include "//; s/"$//'); do
+    [ "$(folder_of_include "$inc")" = "$(dirname "$f")" ] ||
+      { echo "INTERNAL: $f includes $inc, another layer's internals"; bad=1; }
+  done
+done
+
 # Links point up only where the top registers what is below it: the tool table names the
 # tools. Nothing under core/ or backends/ may name a tool.
 for f in $(grep -lE 'extern const struct tool tool_' core/*/*.[ch] backends/*.c || true); do
