@@ -103,9 +103,10 @@ void invocation_free(struct invocation *inv);
  * entry; the caller frees it. The single source of --help, man pages and completion. */
 struct argp_option *tool_options(const struct tool *tool);
 
-/* What --variant may name for this tool, as one clause for an error line: "biosnoop's
- * variants are io, acct, rq, mq, io-classic, rq-classic", or "zfsslower has no variants". */
-void tool_variants_text(const struct tool *tool, char *buf, size_t size);
+/* 0 when variant is one of the tool's (--variant); else -EINVAL with what it may name in buf,
+ * one clause for an error line: "biosnoop's variants are io, acct, rq, mq, io-classic,
+ * rq-classic", or "zfsslower has no variants". */
+int tool_check_variant(const struct tool *tool, const char *variant, char *buf, size_t size);
 
 /* Print the tool's --help text to out (used by both `TOOL --help` and `iotrace --help TOOL`). */
 void tool_help(const struct tool *tool, FILE *out);

@@ -110,11 +110,15 @@ int usage_error(struct invocation *inv, const char *fmt, ...)
 	return -EINVAL;
 }
 
-void tool_variants_text(const struct tool *tool, char *buf, size_t size)
+int tool_check_variant(const struct tool *tool, const char *variant, char *buf, size_t size)
 {
 	const struct probe_table *t = tool->probes;
-	size_t n = (size_t)snprintf(buf, size, "%s's variants are", tool->name);
+	size_t n;
 	bool any = false;
+
+	if (t && probe_table_has_variant(t, variant))
+		return 0;
+	n = (size_t)snprintf(buf, size, "%s's variants are", tool->name);
 
 	for (size_t g = 0; t && g < t->group_count; g++) {
 		for (const char *v = t->groups[g].variants; *v && n < size;) {
@@ -130,6 +134,7 @@ void tool_variants_text(const struct tool *tool, char *buf, size_t size)
 	}
 	if (!any)
 		snprintf(buf, size, "%s has no variants", tool->name);
+	return -EINVAL;
 }
 
 static int parse_backend(struct argp_state *state, const char *arg, enum backend_kind *out)
@@ -250,10 +255,8 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_VARIANT:
 		/* a tool without probes of its own (probes) checks it against its TOOL */
-		if (tool->probes && !probe_table_has_variant(tool->probes, arg)) {
-			tool_variants_text(tool, variants, sizeof(variants));
+		if (tool->probes && tool_check_variant(tool, arg, variants, sizeof(variants)))
 			return opt_error(state, "invalid --variant '%s': %s", arg, variants);
-		}
 		c->variant = arg;
 		return 0;
 	case OPT_DEBUG:

@@ -48,6 +48,7 @@ static int probes_validate(struct invocation *inv)
 {
 	const struct probes_opts *o = inv->opts;
 	const struct tool *tool = tool_find(o->tool);
+	char variants[256];
 
 	/* no such tool: exit 127 as for 'iotrace nosuch', with one hint (the caller adds it) */
 	if (!tool) {
@@ -60,12 +61,9 @@ static int probes_validate(struct invocation *inv)
 	if (inv->common.format == FORMAT_CSV)
 		return usage_error(inv, "--csv is not a format of the report: use --json, or none");
 	/* --variant names one of TOOL's variants: checked here, where TOOL is known */
-	if (inv->common.variant && !probe_table_has_variant(tool->probes, inv->common.variant)) {
-		char variants[256];
-
-		tool_variants_text(tool, variants, sizeof(variants));
+	if (inv->common.variant &&
+	    tool_check_variant(tool, inv->common.variant, variants, sizeof(variants)))
 		return usage_error(inv, "invalid --variant '%s': %s", inv->common.variant, variants);
-	}
 	return 0;
 }
 
