@@ -32,21 +32,22 @@ const char *clock_local_hms(struct clock_text *c, uint64_t real_ns)
 	return c->local;
 }
 
-/* exactly six digits */
-static size_t fmt_usec(char *buf, uint32_t usec)
+/* text, then "." and exactly six digits of microseconds: the length written */
+static size_t with_usec(char *buf, const char *text, uint64_t real_ns)
 {
+	size_t n = strlen(text);
+	uint32_t usec = (uint32_t)(real_ns % NSEC_PER_SEC / 1000);
+
+	memcpy(buf, text, n);
+	buf[n++] = '.';
 	for (int i = 5; i >= 0; i--, usec /= 10)
-		buf[i] = (char)('0' + usec % 10);
-	return 6;
+		buf[n + (size_t)i] = (char)('0' + usec % 10);
+	return n + 6;
 }
 
 size_t clock_local_hms_usec(struct clock_text *c, char *buf, uint64_t real_ns)
 {
-	size_t n = strlen(clock_local_hms(c, real_ns));
-
-	memcpy(buf, c->local, n);
-	buf[n++] = '.';
-	return n + fmt_usec(buf + n, (uint32_t)(real_ns % NSEC_PER_SEC / 1000));
+	return with_usec(buf, clock_local_hms(c, real_ns), real_ns);
 }
 
 size_t clock_utc_iso(struct clock_text *c, char *buf, uint64_t real_ns)
@@ -62,10 +63,7 @@ size_t clock_utc_iso(struct clock_text *c, char *buf, uint64_t real_ns)
 			 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
 		c->utc_sec = sec;
 	}
-	n = strlen(c->utc);
-	memcpy(buf, c->utc, n);
-	buf[n++] = '.';
-	n += fmt_usec(buf + n, (uint32_t)(real_ns % NSEC_PER_SEC / 1000));
+	n = with_usec(buf, c->utc, real_ns);
 	buf[n++] = 'Z';
 	return n;
 }
