@@ -20,9 +20,9 @@ import livelib
 from livelib import (CSV_FIELDS, IOTRACE, JSON_IO_FIELDS, JSON_LOST_FIELDS,
                      JSON_SUMMARY_FIELDS, Biosnoop, Cgroup, Fail, Fio, Scratch, Skip, SlowDisk,
                      Writer, check, check_no_sanitizer, create_loop_later, expect_ops,
-                     io_records, iotrace, loop_device, our_bpf_objects, parse_json_lines,
-                     parse_table, partitioned_loop, process_map_ids, run, set_scheduler,
-                     standard_ops, test, trace)
+                     io_records, iotrace, kernel_excused, loop_device, our_bpf_objects,
+                     parse_json_lines, parse_table, partitioned_loop, process_map_ids, run,
+                     set_scheduler, standard_ops, test, trace)
 
 
 @test
@@ -291,14 +291,16 @@ def filters_under_scheduler(stack, scheduler, variant=None):
         disk = [r for r in rows if r["disk"] == name]
         foreign = [r for r in disk if int(r["sector"]) * 512 >= half]
         others = [r for r in rows if int(r["pid"]) != a.pid]
-        m = re.search(r"\d+ events?, (\d+) lost", err)
+        m = re.search(r"^biosnoop: \d+ events?, (\d+) lost.*$", err, re.M)
         lost = int(m.group(1)) if m else -1
+        excused = kernel_excused(m.group(0)) if m else 0
         m = re.search(r"(\d+) merged away before issue", err)
         merged = int(m.group(1)) if m else 0  # (a counter that is zero is not named)
         ours = len(disk) - len(foreign)
-        print("  %s %s: %d rows on %s, %d in B's half, %d of A's (fio: %d reads), %d lost, "
-              "%d merged" % (scheduler, flag, len(disk), name, len(foreign), ours, want, lost,
-                             merged), flush=True)
+        print("  %s %s: %d rows on %s, %d in B's half, %d of A's (fio: %d reads), %d lost "
+              "(%d the kernel's skips), %d merged" % (scheduler, flag, len(disk), name,
+                                                      len(foreign), ours, want, lost, excused,
+                                                      merged), flush=True)
         if foreign:
             problems.append("%s: %d of %d printed requests are in B's half (%.2f %%), e.g. %r" %
                             (flag, len(foreign), len(disk), 100.0 * len(foreign) / len(disk),
@@ -314,12 +316,20 @@ def filters_under_scheduler(stack, scheduler, variant=None):
         # of one block in flight at once (fio's norandommap) share a key, and the accounting
         # of such pairs is approximate (seen: printed + lost 15 above fio's 251,922): up to
         # 0.1 % above fio's count, never more.
+        # Losses the kernel's own skips account for (kernel_excused: a skipped probe run,
+        # counted by the kernel, and the entry a skipped completion left behind) are not the
+        # tool's: the classic variants' programs share one per-CPU guard with every other
+        # kprobe and tracepoint program, and a completion in interrupt context while one
+        # runs is skipped (CI, 6.18: 113 such skips in 202,127 reads). They name no request,
+        # so printed + lost may exceed fio's count by as many. Every other loss must stay
+        # under 0.1 %, and the skips themselves under 1 %.
         slack = want // 1000 if variant and variant.endswith("classic") else 0
-        if lost < 0 or merged < 0 or not (0.98 * want <= ours + lost <= want + slack):
-            problems.append("%s: %d printed + %d lost, fio completed %d reads of A" %
-                            (flag, ours, lost, want))
-        if lost > want // 1000:
-            problems.append("%s: summary reports %d lost: %r" % (flag, lost, err[-300:]))
+        if lost < 0 or merged < 0 or not (0.98 * want <= ours + lost <= want + slack + excused):
+            problems.append("%s: %d printed + %d lost (%d of them the kernel's skips), fio "
+                            "completed %d reads of A" % (flag, ours, lost, excused, want))
+        if lost - excused > want // 1000 or excused > want // 100:
+            problems.append("%s: summary reports %d lost, %d of them the kernel's skips: %r" %
+                            (flag, lost, excused, err[-300:]))
         if variant and not re.search(r"io_issue: tracepoint block:block_rq_issue", err) \
                 and variant.endswith("classic"):
             problems.append("%s: --variant %s did not take: %r" % (flag, variant, err[-400:]))

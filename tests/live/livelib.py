@@ -552,6 +552,18 @@ def parse_json_lines(text):
     return records
 
 
+def kernel_excused(summary_line):
+    """How many of a summary line's losses the kernel's own skips account for: its "N missed
+    by kernel probes" plus at most N of its "M ended without a seen completion" (a skipped
+    completion leaves its entry behind, counted again when the request struct is reused).
+    The same rule as the VM tier's kexcuse (tests/vm/guest/iotrace.sh)."""
+    def count(words):
+        m = re.search(r"[(, ](\d+) %s" % words, summary_line)
+        return int(m.group(1)) if m else 0
+    missed = count("missed by kernel probes")
+    return missed + min(missed, count("ended without a seen completion"))
+
+
 def io_records(records):
     return [r for r in records if r.get("record") == "io"]
 
