@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -30,10 +31,14 @@ static inline int negative_errno(void)
 
 /* ---- symbol sets (symset.c) ---------------------------------------------------- */
 
-/* Hash set of (name, module). The strings live in a struct kstrings that outlives it. */
+/* Hash set of (name, module). The strings live in a struct kstrings that outlives it.
+ * Each slot's hash is kept beside it: kallsyms fills a set of 200,000 names, and
+ * comparing hashes before names spares a string compare at nearly every probe and a
+ * rehash of every name when the set grows. */
 struct ksymset {
-	struct ksym *slots; /* open addressing */
-	size_t capacity;    /* 0 or a power of two */
+	struct ksym *slots;	/* open addressing */
+	uint64_t *hashes;	/* hashes[i] belongs to slots[i] */
+	size_t capacity;	/* 0 or a power of two */
 	size_t count;
 };
 
@@ -58,6 +63,10 @@ void kstrings_free(struct kstrings *strings);
  * live as long as the set (interned, or NULL). */
 int ksymset_add(struct ksymset *set, struct kstrings *strings, const char *name,
 		const char *module);
+/* The same for a module name not yet interned (as a parser reads it): interned only when
+ * the pair is new. */
+int ksymset_add_interning(struct ksymset *set, struct kstrings *strings, const char *name,
+			  const char *module);
 const struct ksym *ksymset_find(const struct ksymset *set, const char *name,
 				const char *module);
 void ksymset_free(struct ksymset *set);

@@ -38,7 +38,7 @@ static const char *kstrings_store(struct kstrings *strings, const char *s)
 	return copy;
 }
 
-static size_t sym_hash(const char *name, const char *module)
+static uint64_t sym_hash(const char *name, const char *module)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 
@@ -48,7 +48,7 @@ static size_t sym_hash(const char *name, const char *module)
 	h = (h ^ 0xffu) * 1099511628211ULL;
 	for (; module && *module; module++)
 		h = (h ^ (unsigned char)*module) * 1099511628211ULL;
-	return (size_t)h;
+	return h;
 }
 
 static bool same_module(const char *a, const char *b)
@@ -56,51 +56,68 @@ static bool same_module(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-static struct ksym *ksymset_slot(const struct ksymset *set, const char *name,
-				 const char *module)
+/* The slot holding (name, module), or the empty one where it would go. */
+static size_t ksymset_slot(const struct ksymset *set, const char *name, const char *module,
+			   uint64_t hash)
 {
-	size_t mask = set->capacity - 1, i = sym_hash(name, module) & mask;
+	size_t mask = set->capacity - 1, i = (size_t)hash & mask;
 
 	while (set->slots[i].name &&
-	       (strcmp(set->slots[i].name, name) || !same_module(set->slots[i].module, module)))
+	       (set->hashes[i] != hash || strcmp(set->slots[i].name, name) ||
+		!same_module(set->slots[i].module, module)))
 		i = (i + 1) & mask;
-	return &set->slots[i];
+	return i;
+}
+
+static const struct ksym *ksymset_find_hashed(const struct ksymset *set, const char *name,
+					      const char *module, uint64_t hash)
+{
+	size_t i;
+
+	if (!set->capacity)
+		return NULL;
+	i = ksymset_slot(set, name, module, hash);
+	return set->slots[i].name ? &set->slots[i] : NULL;
 }
 
 const struct ksym *ksymset_find(const struct ksymset *set, const char *name,
 				const char *module)
 {
-	struct ksym *slot;
-
-	if (!set->capacity)
-		return NULL;
-	slot = ksymset_slot(set, name, module);
-	return slot->name ? slot : NULL;
+	return ksymset_find_hashed(set, name, module, sym_hash(name, module));
 }
 
 static int ksymset_grow(struct ksymset *set)
 {
-	size_t capacity = set->capacity ? set->capacity * 2 : 1024, i;
+	size_t capacity = set->capacity ? set->capacity * 2 : 1024, mask = capacity - 1, i, j;
 	struct ksymset bigger = { .capacity = capacity, .count = set->count };
 
 	if (capacity > SIZE_MAX / 2 / sizeof(struct ksym))
 		return -ENOMEM;
 	bigger.slots = calloc(capacity, sizeof(struct ksym));
-	if (!bigger.slots)
+	bigger.hashes = calloc(capacity, sizeof(uint64_t));
+	if (!bigger.slots || !bigger.hashes) {
+		ksymset_free(&bigger);
 		return -ENOMEM;
-	for (i = 0; i < set->capacity; i++)
-		if (set->slots[i].name)
-			*ksymset_slot(&bigger, set->slots[i].name, set->slots[i].module) =
-				set->slots[i];
-	free(set->slots);
+	}
+	/* every name in the set is distinct: a free slot is all a move needs */
+	for (i = 0; i < set->capacity; i++) {
+		if (!set->slots[i].name)
+			continue;
+		for (j = (size_t)set->hashes[i] & mask; bigger.slots[j].name; j = (j + 1) & mask)
+			;
+		bigger.slots[j] = set->slots[i];
+		bigger.hashes[j] = set->hashes[i];
+	}
+	ksymset_free(set);
 	*set = bigger;
 	return 0;
 }
 
-int ksymset_add(struct ksymset *set, struct kstrings *strings, const char *name,
-		const char *module)
+/* module: interned already; hash: sym_hash of name and module */
+static int ksymset_add_hashed(struct ksymset *set, struct kstrings *strings, const char *name,
+			      const char *module, uint64_t hash)
 {
-	struct ksym *slot;
+	size_t i;
 	int err;
 
 	if ((set->count + 1) * 2 > set->capacity) {
@@ -108,20 +125,40 @@ int ksymset_add(struct ksymset *set, struct kstrings *strings, const char *name,
 		if (err)
 			return err;
 	}
-	slot = ksymset_slot(set, name, module);
-	if (slot->name)
+	i = ksymset_slot(set, name, module, hash);
+	if (set->slots[i].name)
 		return 0;
-	slot->name = kstrings_store(strings, name);
-	if (!slot->name)
+	set->slots[i].name = kstrings_store(strings, name);
+	if (!set->slots[i].name)
 		return -ENOMEM;
-	slot->module = module;
+	set->slots[i].module = module;
+	set->hashes[i] = hash;
 	set->count++;
 	return 0;
+}
+
+int ksymset_add(struct ksymset *set, struct kstrings *strings, const char *name,
+		const char *module)
+{
+	return ksymset_add_hashed(set, strings, name, module, sym_hash(name, module));
+}
+
+int ksymset_add_interning(struct ksymset *set, struct kstrings *strings, const char *name,
+			  const char *module)
+{
+	uint64_t hash = sym_hash(name, module);
+	int err;
+
+	if (ksymset_find_hashed(set, name, module, hash))
+		return 0;
+	err = kstrings_module(strings, module, &module);
+	return err ? err : ksymset_add_hashed(set, strings, name, module, hash);
 }
 
 void ksymset_free(struct ksymset *set)
 {
 	free(set->slots);
+	free(set->hashes);
 	*set = (struct ksymset){ 0 };
 }
 

@@ -104,11 +104,7 @@ static int parse_symbol_set(FILE *f, size_t name_at, struct kstrings *strings,
 		if (n <= name_at || !is_symbol_name(fields[name_at]) ||
 		    !optional_module(fields, n, name_at + 1, &module))
 			continue;
-		if (ksymset_find(set, fields[name_at], module))
-			continue;
-		err = kstrings_module(strings, module, &module);
-		if (!err)
-			err = ksymset_add(set, strings, fields[name_at], module);
+		err = ksymset_add_interning(set, strings, fields[name_at], module);
 		if (err)
 			return err;
 	}
