@@ -104,6 +104,20 @@ int ktext_parse_blacklist(FILE *f, struct kstrings *strings, struct ksymset *bla
 int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
 				 struct kstrings *strings, struct ksymlist *out);
 
+/* Where ktext_parse_filter_section stopped: the module (interned; NULL: vmlinux) of the
+ * last line it read. Zero-initialised before the first call. */
+struct kfilter_cursor {
+	const char *module;
+	bool started;
+};
+
+/* The same, one module at a time: appends lines until one of another module than the line
+ * before it (that line included), and returns 1 with *ended the module whose lines ended
+ * (interned; NULL: vmlinux); 0 at the end of the file (cursor->module's lines ended too). */
+int ktext_parse_filter_section(FILE *f, const struct ksymset *blacklist,
+			       struct kstrings *strings, struct ksymlist *out,
+			       struct kfilter_cursor *cursor, const char **ended);
+
 /* proc/kallsyms: "ADDR TYPE name" or "ADDR TYPE name\t[module]" into syms. */
 int ktext_parse_kallsyms(FILE *f, struct kstrings *strings, struct ksymset *syms);
 
@@ -153,10 +167,16 @@ struct live_kfacts {
 	struct btf_slot *module_btfs;
 	size_t module_btf_count;
 
-	/* live.c */
+	/* live.c: available_filter_functions, read only as far as a question needs */
 	bool traceable_loaded;
 	int traceable_err;
 	struct ksymlist traceable;
+	FILE *traceable_file;		  /* open until its end is read */
+	struct kfilter_cursor traceable_cursor;
+	struct kstrings blacklist_strings; /* the kprobe blacklist, while the file is read */
+	struct ksymset blacklist;
+	bool vmlinux_listed;		  /* vmlinux's functions all read */
+	struct ksymset modules_listed;	  /* modules whose functions are all read */
 
 	bool kallsyms_loaded;
 	int kallsyms_err;

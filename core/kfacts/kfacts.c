@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+const char kfacts_every_module[] = "(every module)";
+
 static const char *const feature_names[KFEATURE_COUNT] = {
 	[KFEATURE_BTF_VMLINUX] = "btf_vmlinux",
 	[KFEATURE_TRACEFS] = "tracefs",

@@ -32,6 +32,9 @@ struct ksym {
 
 struct kfacts;
 
+/* The module argument of kfacts_ops.traceable that asks for every module's functions. */
+extern const char kfacts_every_module[];
+
 struct kfacts_ops {
 	/* 0 with *present set, or -errno when the question could not be answered. proto (may
 	 * be NULL) receives the argument base names joined by ',' (see probe_candidate.proto);
@@ -44,8 +47,11 @@ struct kfacts_ops {
 	int (*module_loaded)(struct kfacts *kf, const char *module, bool *loaded);
 	/* Classic tracepoint "cat:event" exists in tracefs. */
 	int (*tracepoint)(struct kfacts *kf, const char *category, const char *event, bool *present);
-	/* The traceable functions, in the kernel's order. The array stays owned by kf. */
-	int (*traceable)(struct kfacts *kf, const struct ksym **syms, size_t *count);
+	/* The traceable functions in the kernel's order, complete at least for module's (NULL:
+	 * vmlinux's; kfacts_every_module: all). The array stays owned by kf and may move on
+	 * the next call; the strings do not. */
+	int (*traceable)(struct kfacts *kf, const char *module, const struct ksym **syms,
+			 size_t *count);
 	/* Symbol in kallsyms (any type), for explaining why a function is not traceable. */
 	int (*kallsyms)(struct kfacts *kf, const char *module, const char *name, bool *present);
 	/* Run one feature probe. reason gets a short human explanation of a NO. */

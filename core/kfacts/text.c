@@ -118,11 +118,13 @@ int ktext_parse_blacklist(FILE *f, struct kstrings *strings, struct ksymset *bla
 	return parse_symbol_set(f, 1, strings, blacklist);
 }
 
-int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
-				 struct kstrings *strings, struct ksymlist *out)
+int ktext_parse_filter_section(FILE *f, const struct ksymset *blacklist,
+			       struct kstrings *strings, struct ksymlist *out,
+			       struct kfilter_cursor *cursor, const char **ended)
 {
 	char line[LINE_SIZE], *fields[FIELDS_MAX];
 	const char *module;
+	bool changed;
 	size_t n;
 	int err, rc;
 
@@ -130,12 +132,33 @@ int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
 		n = split_fields(line, fields, FIELDS_MAX);
 		if (!n || !is_symbol_name(fields[0]) || !optional_module(fields, n, 1, &module))
 			continue;
-		if (ksymset_find(blacklist, fields[0], module))
-			continue;
-		err = ksymlist_append(out, strings, fields[0], module);
+		err = kstrings_module(strings, module, &module);
 		if (err)
 			return err;
+		changed = cursor->started && module != cursor->module;
+		*ended = cursor->module;
+		cursor->module = module;
+		cursor->started = true;
+		if (!ksymset_find(blacklist, fields[0], module)) {
+			err = ksymlist_append(out, strings, fields[0], module);
+			if (err)
+				return err;
+		}
+		if (changed)
+			return 1;
 	}
+	return rc;
+}
+
+int ktext_parse_filter_functions(FILE *f, const struct ksymset *blacklist,
+				 struct kstrings *strings, struct ksymlist *out)
+{
+	struct kfilter_cursor cursor = { 0 };
+	const char *ended;
+	int rc;
+
+	while ((rc = ktext_parse_filter_section(f, blacklist, strings, out, &cursor, &ended)) > 0)
+		;
 	return rc;
 }
 

@@ -64,7 +64,7 @@ int targets_resolve_function(struct kfacts *kf, const struct probe_candidate *c,
 			return -ENOENT;
 		}
 	}
-	err = kf->ops->traceable(kf, &syms, &n);
+	err = kf->ops->traceable(kf, c->module, &syms, &n);
 	if (err) {
 		snprintf(reason, reason_size, "cannot read the traceable function list: %s",
 			 errno_text(err).s);

@@ -87,7 +87,7 @@ static bool traceable(struct kfacts *kf, const char *module, const char *name)
 	const struct ksym *syms;
 	size_t n, i;
 
-	assert_int_equal(kf->ops->traceable(kf, &syms, &n), 0);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &syms, &n), 0);
 	for (i = 0; i < n; i++)
 		if (!strcmp(syms[i].name, name) &&
 		    (module ? syms[i].module && !strcmp(syms[i].module, module) : !syms[i].module))
@@ -149,7 +149,7 @@ static const char *resolve(struct kfacts *kf, const char *pattern, const char *m
 	const struct ksym *syms;
 	size_t n;
 
-	assert_int_equal(kf->ops->traceable(kf, &syms, &n), 0);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &syms, &n), 0);
 	pattern_resolve(pattern, module, syms, n, name, sizeof(name), reason, reason_size);
 	return name;
 }
@@ -587,7 +587,7 @@ static void answers_are_cached(void **state)
 	write_text(root, "proc/kallsyms", "0 T one\n");
 	kf = open_root(root, NULL);
 	expect_feature(kf, KFEATURE_FENTRY, FACT_NO, "first answer");
-	assert_int_equal(kf->ops->traceable(kf, &first, &n_first), 0);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &first, &n_first), 0);
 	assert_int_equal(n_first, 2);
 	expect_kallsyms(kf, NULL, "one", true);
 
@@ -595,13 +595,53 @@ static void answers_are_cached(void **state)
 	write_text(root, "sys/kernel/tracing/available_filter_functions", "three\n");
 	write_text(root, "proc/kallsyms", "0 T two\n");
 	expect_feature(kf, KFEATURE_FENTRY, FACT_NO, "first answer");
-	assert_int_equal(kf->ops->traceable(kf, &again, &n_again), 0);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &again, &n_again), 0);
 	assert_ptr_equal(first, again);
 	assert_int_equal(n_again, 2);
 	assert_string_equal(again[1].name, "two");
 	assert_string_equal(again[1].module, "m");
 	expect_kallsyms(kf, NULL, "one", true);
 	expect_kallsyms(kf, NULL, "two", false);
+	kfacts_free(kf);
+}
+
+/* available_filter_functions is read only as far as the module asked about: vmlinux's
+ * functions up to the first module line, a module's up to the next module's line (the
+ * kernel lists vmlinux's first and each module's together). */
+static void traceable_is_read_as_far_as_asked(void **state)
+{
+	struct probe_candidate b = { .kind = ATTACH_KPROBE, .target = "b_fn", .module = "mb" };
+	struct probe_candidate two = { .kind = ATTACH_KPROBE, .target = "two" };
+	char root[512], target[64], reason[256];
+	const struct ksym *syms;
+	size_t n;
+	struct kfacts *kf;
+
+	assert_int_equal(fake_kernel_scratch_root(root, sizeof(root)), 0);
+	write_text(root, "sys/kernel/tracing/events/.keep", "");
+	write_text(root, "sys/kernel/tracing/available_filter_functions",
+		   "one\ntwo\na_fn [ma]\na_fn2 [ma]\nb_fn [mb]\nc_fn [mc]\nc_fn2 [mc]\n");
+	write_text(root, "sys/module/mb/.keep", "");
+	kf = open_root(root, NULL);
+	assert_int_equal(kf->ops->traceable(kf, NULL, &syms, &n), 0);
+	assert_int_equal(n, 3); /* one, two, and the line that ended them */
+	assert_int_equal(kf->ops->traceable(kf, "ma", &syms, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(kf->ops->traceable(kf, NULL, &syms, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(targets_resolve_function(kf, &two, target, sizeof(target), reason,
+						  sizeof(reason)), 0);
+	assert_string_equal(target, "two");
+	assert_int_equal(targets_resolve_function(kf, &b, target, sizeof(target), reason,
+						  sizeof(reason)), 0);
+	assert_string_equal(target, "b_fn");
+	assert_int_equal(kf->ops->traceable(kf, NULL, &syms, &n), 0);
+	assert_int_equal(n, 6);
+	/* a module not in the file: read to its end */
+	assert_int_equal(kf->ops->traceable(kf, "absent", &syms, &n), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &syms, &n), 0);
+	assert_int_equal(n, 7);
 	kfacts_free(kf);
 }
 
@@ -617,10 +657,10 @@ static void missing_files_are_errors_not_crashes(void **state)
 
 	assert_int_equal(fake_kernel_scratch_root(root, sizeof(root)), 0);
 	kf = open_root(root, NULL);
-	assert_int_equal(kf->ops->traceable(kf, &syms, &n), -ENOENT);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &syms, &n), -ENOENT);
 	assert_null(syms);
 	assert_int_equal(n, 0);
-	assert_int_equal(kf->ops->traceable(kf, &syms, &n), -ENOENT);
+	assert_int_equal(kf->ops->traceable(kf, kfacts_every_module, &syms, &n), -ENOENT);
 	assert_int_equal(kf->ops->kallsyms(kf, NULL, "vfs_read", &present), -ENOENT);
 	assert_false(present);
 	present = true;
@@ -864,7 +904,7 @@ static void fuzzed_trees_never_crash(void **state)
 			assert_int_equal(fake_kernel_write(root, files[f], text, len), 0);
 		}
 		kf = open_root(root, NULL);
-		kf->ops->traceable(kf, &syms, &n);
+		kf->ops->traceable(kf, kfacts_every_module, &syms, &n);
 		kf->ops->kallsyms(kf, "a", "b", &present);
 		kf->ops->module_loaded(kf, "a", &present);
 		kf->ops->tracepoint(kf, "b", "e", &present);
@@ -915,6 +955,7 @@ int main(void)
 		cmocka_unit_test(feature_probe_runs_once),
 		cmocka_unit_test(feature_names),
 		cmocka_unit_test(answers_are_cached),
+		cmocka_unit_test(traceable_is_read_as_far_as_asked),
 		cmocka_unit_test(missing_files_are_errors_not_crashes),
 		cmocka_unit_test(hostile_names_are_refused),
 		cmocka_unit_test(garbage_lines_are_skipped),
