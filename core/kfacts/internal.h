@@ -71,7 +71,8 @@ const struct ksym *ksymset_find(const struct ksymset *set, const char *name,
 				const char *module);
 void ksymset_free(struct ksymset *set);
 
-/* Appends a copy of name, and of module interned. */
+/* Appends a copy of name; module must already live as long as the list (interned, or
+ * NULL), as for ksymset_add. */
 int ksymlist_append(struct ksymlist *list, struct kstrings *strings, const char *name,
 		    const char *module);
 void ksymlist_free(struct ksymlist *list);
@@ -175,7 +176,6 @@ struct live_kfacts {
 	struct kfilter_cursor traceable_cursor;
 	struct kstrings blacklist_strings; /* the kprobe blacklist, while the file is read */
 	struct ksymset blacklist;
-	bool vmlinux_listed;		  /* vmlinux's functions all read */
 	struct ksymset modules_listed;	  /* modules whose functions are all read */
 
 	bool kallsyms_loaded;

@@ -62,8 +62,9 @@ static bool traceable_listed(const struct live_kfacts *lk, const char *module)
 {
 	if (module == kfacts_every_module)
 		return false;
+	/* vmlinux's functions come first: they are all read once a module's line is */
 	if (!module)
-		return lk->vmlinux_listed;
+		return lk->traceable_cursor.module != NULL;
 	return ksymset_find(&lk->modules_listed, module, NULL) != NULL;
 }
 
@@ -86,9 +87,7 @@ static int traceable_read(struct live_kfacts *lk, const char *module)
 			return rc;
 		if (rc == 0)
 			traceable_close(lk);
-		else if (!ended)
-			lk->vmlinux_listed = true;
-		else if ((rc = ksymset_add(&lk->modules_listed, &lk->strings, ended, NULL)))
+		else if (ended && (rc = ksymset_add(&lk->modules_listed, &lk->strings, ended, NULL)))
 			return rc;
 	}
 	return 0;

@@ -198,7 +198,6 @@ int ksymlist_append(struct ksymlist *list, struct kstrings *strings, const char 
 {
 	struct ksym *grown;
 	size_t capacity;
-	int err;
 
 	if (list->count == list->capacity) {
 		capacity = list->capacity ? list->capacity * 2 : 4096;
@@ -211,9 +210,7 @@ int ksymlist_append(struct ksymlist *list, struct kstrings *strings, const char 
 		list->capacity = capacity;
 	}
 	grown = &list->syms[list->count];
-	err = kstrings_module(strings, module, &grown->module);
-	if (err)
-		return err;
+	grown->module = module;
 	grown->name = kstrings_store(strings, name);
 	if (!grown->name)
 		return -ENOMEM;

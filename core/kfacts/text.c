@@ -136,7 +136,8 @@ int ktext_parse_filter_section(FILE *f, const struct ksymset *blacklist,
 		if (err)
 			return err;
 		changed = cursor->started && module != cursor->module;
-		*ended = cursor->module;
+		if (changed)
+			*ended = cursor->module;
 		cursor->module = module;
 		cursor->started = true;
 		if (!ksymset_find(blacklist, fields[0], module)) {
